@@ -1,0 +1,9 @@
+"""refsnn: a NumPy reference simulator and specification suite for multi-bit spiking neurons."""
+
+from refsnn import surrogates
+from refsnn.neurons import IF, LIF, NEURONS, PLIF, Gradients, SpikingNeuron, Trace
+
+__version__ = "0.1.0"
+
+__all__ = ["IF", "LIF", "NEURONS", "PLIF", "Gradients", "SpikingNeuron", "Trace", "surrogates",
+           "__version__"]

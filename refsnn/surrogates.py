@@ -1,0 +1,209 @@
+"""Surrogate derivatives of the Heaviside spike function, under one canonical name each.
+
+A spiking neuron fires ``S = Heaviside(x)`` with ``x = H - v_threshold``. The step has no useful
+derivative, so backpropagation replaces ``dS/dx`` with a surrogate ``g(x)``. Every surrogate here
+is the derivative of a smooth *primitive* ``phi`` (``phi' = g``), which the neurons can run in
+place of the step (``smooth=True``) so that BPTT gradients can be checked exactly against finite
+differences.
+
+Each canonical surrogate has a sharpness ``alpha > 0`` and an amplitude ``scale > 0``:
+
+    g(x)   = scale * g0(x; alpha)
+    phi(x) = 1/2 + scale * (Phi0(x; alpha) - 1/2),    Phi0' = g0,  Phi0(0) = 1/2
+
+=====================  ===================================  ================================  =====
+name                   g0(x; alpha)                         Phi0(x; alpha)                    area
+=====================  ===================================  ================================  =====
+rectangular            alpha 1[|x| < 1/(2 alpha)]           clip(alpha x + 1/2, 0, 1)         1
+triangular             alpha max(0, 1 - alpha |x|)          1/2 + sign(x) (a - a^2/2),        1
+                                                            a = min(alpha |x|, 1)
+sigmoid                alpha s (1 - s),                     s                                 1
+                       s = 1 / (1 + e^(-alpha x))
+arctan                 (alpha/2) / (1 + (pi/2 alpha x)^2)   1/2 + arctan(pi/2 alpha x) / pi   1
+fast_sigmoid           1 / (1 + alpha |x|)^2                1/2 + x / (1 + alpha |x|)         2/a
+piecewise_exponential  (alpha/2) e^(-alpha |x|)             1/2 - sign(x) expm1(-a|x|) / 2    1
+gaussian               (alpha / sqrt(pi)) e^(-alpha^2 x^2)  (1 + erf(alpha x)) / 2            1
+straight_through       1 (alpha unused)                     1/2 + x                           inf
+=====================  ===================================  ================================  =====
+
+(``area`` is the integral of g0 over the real line; ``a`` stands for alpha where space is short.)
+
+Aliases: ``piecewise_quadratic`` is ``triangular`` (SpikingJelly's PiecewiseQuadratic has this
+triangle as its derivative; its primitive is the piecewise quadratic), ``superspike`` is
+``fast_sigmoid`` (Zenke & Ganguli 2018), ``boxcar`` is ``rectangular``, ``erf`` is ``gaussian``,
+``atan`` is ``arctan``, ``ste`` is ``straight_through``. Which peer name and parameterization maps
+onto which canonical surrogate is tabulated in ``docs/surrogates.md``.
+
+The ``g0`` formulas are written with NumPy ufuncs and operators only, so the same source runs on
+arrays (the NumPy reference) and on scalars inside the Numba kernels (``refsnn.neurons.kernels``
+compiles them); the sigmoid is evaluated as ``(1 + tanh(alpha x / 2)) / 2``, which equals the
+logistic function and never overflows.
+
+The forward Heaviside convention at exactly ``x = 0`` is a neuron parameter, not a surrogate one:
+see :func:`heaviside`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from refsnn import validation
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def heaviside(x: np.ndarray, compare: str) -> np.ndarray:
+    """The spike step: ``1`` where ``x >= 0`` (``compare=">="``) or ``x > 0`` (``">"``), else 0.
+
+    SpikingJelly fires at ``x >= 0`` (``surrogate.heaviside``); snnTorch, Norse and NIR at
+    ``x > 0`` (see docs/semantics.md). The result has ``x``'s dtype.
+    """
+    fired = x >= 0 if compare == ">=" else x > 0
+    return fired.astype(x.dtype)
+
+
+# --- g0 and Phi0 of every canonical surrogate (shared by NumPy and Numba) -------------------
+
+def rectangular_g0(x, alpha):
+    return alpha * (np.abs(x) < 0.5 / alpha)
+
+
+def rectangular_phi0(x, alpha):
+    return np.minimum(np.maximum(alpha * x + 0.5, 0.0), 1.0)
+
+
+def triangular_g0(x, alpha):
+    return alpha * np.maximum(1.0 - alpha * np.abs(x), 0.0)
+
+
+def triangular_phi0(x, alpha):
+    a = np.minimum(alpha * np.abs(x), 1.0)
+    return 0.5 + np.sign(x) * (a - 0.5 * a * a)
+
+
+def sigmoid_g0(x, alpha):
+    t = np.tanh(0.5 * alpha * x)
+    return 0.25 * alpha * (1.0 - t * t)
+
+
+def sigmoid_phi0(x, alpha):
+    return 0.5 + 0.5 * np.tanh(0.5 * alpha * x)
+
+
+def arctan_g0(x, alpha):
+    u = 0.5 * np.pi * alpha * x
+    return 0.5 * alpha / (1.0 + u * u)
+
+
+def arctan_phi0(x, alpha):
+    return 0.5 + np.arctan(0.5 * np.pi * alpha * x) / np.pi
+
+
+def fast_sigmoid_g0(x, alpha):
+    d = 1.0 + alpha * np.abs(x)
+    return 1.0 / (d * d)
+
+
+def fast_sigmoid_phi0(x, alpha):
+    return 0.5 + x / (1.0 + alpha * np.abs(x))
+
+
+def piecewise_exponential_g0(x, alpha):
+    return 0.5 * alpha * np.exp(-alpha * np.abs(x))
+
+
+def piecewise_exponential_phi0(x, alpha):
+    return 0.5 - 0.5 * np.sign(x) * np.expm1(-alpha * np.abs(x))
+
+
+def gaussian_g0(x, alpha):
+    return alpha / np.sqrt(np.pi) * np.exp(-(alpha * x) * (alpha * x))
+
+
+def gaussian_phi0(x, alpha):
+    return 0.5 + 0.5 * _erf(alpha * x)
+
+
+def straight_through_g0(x, alpha):
+    return 0.0 * x + 1.0  # 1 with x's shape; written so Numba compiles it for scalars too
+
+
+def straight_through_phi0(x, alpha):
+    return 0.5 + x
+
+
+# --- the canonical surrogate objects --------------------------------------------------------
+
+@dataclass(frozen=True)
+class Surrogate:
+    """A canonical surrogate ``g = scale * g0(x; alpha)`` with primitive ``phi``.
+
+    Subclasses set ``name``, ``code`` (the index the Numba kernels dispatch on), ``aliases``
+    and the default ``alpha``; the formulas are in this module's docstring.
+    """
+
+    alpha: float
+    scale: float = 1.0
+
+    name: ClassVar[str]
+    code: ClassVar[int]
+    aliases: ClassVar[tuple[str, ...]] = ()
+    g0: ClassVar[staticmethod]
+    phi0: ClassVar[staticmethod]
+
+    def __post_init__(self) -> None:
+        for field in ("alpha", "scale"):
+            value = validation.real_scalar(f"{self.name}.{field}", getattr(self, field),
+                                           minimum=0.0, inclusive=False)
+            object.__setattr__(self, field, value)
+
+    def derivative(self, x: np.ndarray) -> np.ndarray:
+        """``g(x)``: the surrogate of ``dS/dx``, in ``x``'s dtype."""
+        x = np.asarray(x)
+        alpha, scale = x.dtype.type(self.alpha), x.dtype.type(self.scale)
+        return np.asarray(scale * type(self).g0(x, alpha), dtype=x.dtype)
+
+    def primitive(self, x: np.ndarray) -> np.ndarray:
+        """``phi(x)``: the smooth function whose derivative is ``g`` (``phi(0) = 1/2``)."""
+        x = np.asarray(x)
+        phi0 = type(self).phi0(x, x.dtype.type(self.alpha))
+        return np.asarray(0.5 + self.scale * (phi0 - 0.5), dtype=x.dtype)
+
+
+def _canonical(name: str, code: int, alpha: float, aliases: tuple[str, ...] = ()):
+    """Build one canonical surrogate class from this module's ``<name>_g0``/``<name>_phi0``."""
+    namespace = {"__doc__": f"The canonical ``{name}`` surrogate (default alpha = {alpha}); "
+                            "formulas in the module docstring.",
+                 "__annotations__": {"alpha": float}, "__module__": __name__,
+                 "alpha": alpha, "name": name, "code": code, "aliases": aliases,
+                 "g0": staticmethod(globals()[f"{name}_g0"]),
+                 "phi0": staticmethod(globals()[f"{name}_phi0"])}
+    class_name = "".join(part.title() for part in name.split("_"))
+    return dataclass(frozen=True)(type(class_name, (Surrogate,), namespace))
+
+
+Rectangular = _canonical("rectangular", 0, 1.0, ("boxcar", "rect"))
+Triangular = _canonical("triangular", 1, 1.0, ("piecewise_quadratic",))
+Sigmoid = _canonical("sigmoid", 2, 4.0)
+Arctan = _canonical("arctan", 3, 2.0, ("atan",))
+FastSigmoid = _canonical("fast_sigmoid", 4, 25.0, ("superspike",))
+PiecewiseExponential = _canonical("piecewise_exponential", 5, 1.0, ("piecewise_exp",))
+Gaussian = _canonical("gaussian", 6, 2.0, ("erf",))
+StraightThrough = _canonical("straight_through", 7, 1.0, ("ste",))
+
+SURROGATES: tuple[type[Surrogate], ...] = (Rectangular, Triangular, Sigmoid, Arctan, FastSigmoid,
+                                           PiecewiseExponential, Gaussian, StraightThrough)
+"""Every canonical surrogate, in ``code`` order."""
+
+_BY_NAME = {n: cls for cls in SURROGATES for n in (cls.name, *cls.aliases)}
+
+
+def get(name: str, **params: float) -> Surrogate:
+    """Look a surrogate up by canonical name or alias, e.g. ``get("atan", alpha=2.0)``."""
+    if name not in _BY_NAME:
+        raise ValueError(f"surrogate: expected one of {sorted(_BY_NAME)}, got {name!r}")
+    return _BY_NAME[name](**params)

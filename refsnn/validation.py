@@ -1,0 +1,103 @@
+"""Input checks that fail early with a message naming the argument.
+
+Every public entry point validates its arguments here, so that bad input never surfaces as a
+NumPy broadcasting error from deep inside a loop. Messages follow one template:
+``<name>: expected <what>, got <what was received>``.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _fail(name: str, expected: str, got: object) -> None:
+    raise ValueError(f"{name}: expected {expected}, got {got}")
+
+
+def real_scalar(name: str, value: object, *, minimum: float | None = None,
+                inclusive: bool = True, allow_inf: bool = False) -> float:
+    """Return ``value`` as a Python float after checking it is a real, finite scalar.
+
+    ``minimum`` bounds it from below (``>=`` if ``inclusive`` else ``>``); ``allow_inf``
+    admits ``+inf`` (used for an infinite time constant).
+    """
+    if isinstance(value, bool) or not isinstance(value, Real | np.floating | np.integer):
+        _fail(name, "a real number", f"{type(value).__name__} {value!r}")
+    value = float(value)
+    if math.isnan(value) or (math.isinf(value) and not (allow_inf and value > 0)):
+        _fail(name, "a finite number" + (" or +inf" if allow_inf else ""), value)
+    if minimum is not None and (value < minimum or (value == minimum and not inclusive)):
+        _fail(name, f"a value {'>=' if inclusive else '>'} {minimum}", value)
+    return value
+
+
+def choice(name: str, value: object, options: tuple) -> object:
+    """Check that ``value`` is one of ``options``."""
+    if value not in options:
+        _fail(name, f"one of {options}", repr(value))
+    return value
+
+
+def flag(name: str, value: object) -> bool:
+    """Check that ``value`` is a bool (not a truthy number or string)."""
+    if not isinstance(value, bool | np.bool_):
+        _fail(name, "True or False", repr(value))
+    return bool(value)
+
+
+def time_series(name: str, x: object) -> np.ndarray:
+    """Check a multi-step input ``x[T, ...]``: float32/float64 ndarray, T >= 1, all finite."""
+    if not isinstance(x, np.ndarray):
+        _fail(name, "a numpy.ndarray of shape [T, ...]", type(x).__name__)
+    if x.dtype not in FLOAT_DTYPES:
+        _fail(name, "dtype float32 or float64", x.dtype)
+    if x.ndim < 1:
+        _fail(name, "rank >= 1 (time on axis 0, shape [T, ...])", f"rank 0, shape {x.shape}")
+    if x.shape[0] < 1:
+        _fail(name, "T = x.shape[0] >= 1 time steps", f"shape {x.shape}")
+    finite(name, x)
+    return x
+
+
+def finite(name: str, a: np.ndarray) -> None:
+    """Check that an array has no NaN or infinity (two reductions, no temporary array)."""
+    if a.size and not (np.isfinite(a.max()) and np.isfinite(a.min())):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+        _fail(name, "finite values (no NaN or inf)", f"{a[bad]} at index {bad}")
+
+
+def like(name: str, a: object, reference: np.ndarray) -> np.ndarray:
+    """Check an upstream gradient: a finite float array of ``reference``'s shape.
+
+    It is returned in ``reference``'s dtype.
+    """
+    if not isinstance(a, np.ndarray) or a.dtype not in FLOAT_DTYPES:
+        _fail(name, "a float32 or float64 numpy.ndarray", type(a).__name__)
+    if a.shape != reference.shape:
+        _fail(name, f"shape {reference.shape} (the shape of x)", f"shape {a.shape}")
+    finite(name, a)
+    return a.astype(reference.dtype, copy=False)
+
+
+def state(name: str, value: object, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """Return an initial state broadcast to the neuron ``shape`` as a fresh array of ``dtype``.
+
+    ``value`` may be a scalar or an array that broadcasts to ``shape`` without changing it.
+    """
+    a = np.asarray(value)
+    if a.dtype.kind not in "iuf":
+        _fail(name, "a real scalar or array", f"dtype {a.dtype}")
+    try:
+        out_shape = np.broadcast_shapes(a.shape, shape)
+    except ValueError:
+        out_shape = None
+    if out_shape != shape:
+        _fail(name, f"a scalar or an array broadcastable to the neuron shape {shape}",
+              f"shape {a.shape}")
+    finite(name, a)
+    return np.array(np.broadcast_to(a, shape), dtype=dtype)

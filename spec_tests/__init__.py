@@ -1,0 +1,1 @@
+"""The refsnn specification suite (pytest + hypothesis)."""
