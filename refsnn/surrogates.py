@@ -120,8 +120,11 @@ def piecewise_exponential_phi0(x, alpha):
     return 0.5 - 0.5 * np.sign(x) * np.expm1(-alpha * np.abs(x))
 
 
+_SQRT_PI = math.sqrt(math.pi)  # a Python float, so float32 arithmetic stays float32
+
+
 def gaussian_g0(x, alpha):
-    return alpha / np.sqrt(np.pi) * np.exp(-(alpha * x) * (alpha * x))
+    return alpha / _SQRT_PI * np.exp(-(alpha * x) * (alpha * x))
 
 
 def gaussian_phi0(x, alpha):

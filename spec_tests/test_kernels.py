@@ -61,9 +61,9 @@ def test_backward_agrees(run, with_grad_v, data):
     # Scalar sums of T * N terms: float64 accumulators in another order (per chunk), each term
     # rounded as the gradients above are; allow that rounding on every term.
     tol = SCALAR_RTOL[x.dtype.type] * x.size * (1 + np.abs(a.x).max())
-    for name, value in {"v_threshold": a.v_threshold, **a.params}.items():
-        got = b.v_threshold if name == "v_threshold" else b.params[name]
-        np.testing.assert_allclose(got, value, rtol=SCALAR_RTOL[x.dtype.type], atol=tol,
+    assert a.params.keys() == b.params.keys()
+    for name, value in a.params.items():
+        np.testing.assert_allclose(b.params[name], value, rtol=SCALAR_RTOL[x.dtype.type], atol=tol,
                                    err_msg=name)
 
 

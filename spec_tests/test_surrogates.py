@@ -86,6 +86,7 @@ def test_dtype_is_preserved(cls, dtype):
     x = np.linspace(-2, 2, 9, dtype=dtype)
     s = cls()
     assert s.derivative(x).dtype == dtype and s.primitive(x).dtype == dtype
+    assert cls.g0(x, dtype(s.alpha)).dtype == dtype  # no float64 constant leaks into float32
 
 
 def test_heaviside_conventions():

@@ -1,11 +1,12 @@
 """Neuron models: one file per model, a shared base, the NumPy reference and Numba kernels."""
 
-from refsnn.neurons.base import Gradients, SpikingNeuron, Trace
+from refsnn.neurons.base import Gradients, Neuron, Trace
 from refsnn.neurons.if_ import IF
 from refsnn.neurons.lif import LIF
 from refsnn.neurons.plif import PLIF
+from refsnn.neurons.single import SpikingNeuron
 
-NEURONS: dict[str, type[SpikingNeuron]] = {"IF": IF, "LIF": LIF, "PLIF": PLIF}
+NEURONS: dict[str, type[Neuron]] = {"IF": IF, "LIF": LIF, "PLIF": PLIF}
 """Every neuron model by name."""
 
-__all__ = ["IF", "LIF", "NEURONS", "PLIF", "Gradients", "SpikingNeuron", "Trace"]
+__all__ = ["IF", "LIF", "NEURONS", "PLIF", "Gradients", "Neuron", "SpikingNeuron", "Trace"]

@@ -1,4 +1,4 @@
-"""The element-wise equations shared by the IF / LIF / PLIF family.
+"""The charge equations shared by every neuron (IF / LIF / PLIF, and the multi-level ones).
 
 Written with NumPy operators only, so the same source runs on arrays in the NumPy reference
 (:mod:`refsnn.neurons.reference`) and on scalars in the Numba kernels
@@ -35,12 +35,3 @@ def charge_leak_sensitivity(v, x, v_rest, decay_input):
         return x - (v - v_rest)
     return v_rest - v
 
-
-def reset(h, s, v_threshold, v_rest, soft):
-    """``V`` after the reset. Soft: ``V = H - S v_threshold``; hard: ``V = S v_rest + (1 - S) H``.
-
-    (With a hard reset ``v_rest`` is ``v_reset``; SpikingJelly's _ops/reset.py has both forms.)
-    """
-    if soft:
-        return h - s * v_threshold
-    return s * v_rest + (1.0 - s) * h

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from refsnn.neurons.base import SpikingNeuron
+from refsnn.neurons.single import SpikingNeuron
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from refsnn import validation
-from refsnn.neurons.base import SpikingNeuron
+from refsnn.neurons.single import SpikingNeuron
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from refsnn import validation
-from refsnn.neurons.base import SpikingNeuron
+from refsnn.neurons.single import SpikingNeuron
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,59 @@
+"""The single-threshold binary spike of IF / LIF / PLIF: fire, reset and their derivatives.
+
+    fire:   S = Heaviside(H - v_th)               (Heaviside(0) = 1 iff compare is ">=")
+    reset:  V = H - S v_th                        (soft)
+            V = S v_reset + (1 - S) H             (hard; SpikingJelly _ops/reset.py)
+    dS/dH = g(H - v_th),  dS/dv_th = -g(H - v_th)  (g: the surrogate)
+
+A spike kind: see refsnn/neurons/kinds/__init__.py for the contract.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+PARAMS = ("v_threshold", "")  # names of the (at most two) learnable parameters; "" = none
+
+
+class Params(NamedTuple):
+    v_threshold: np.floating
+    v_rest: np.floating  # v_reset (hard reset) or 0 (soft)
+    soft: bool
+    fire_at_zero: bool
+    alpha: np.floating
+    scale: np.floating
+
+
+def fire(h, p):
+    u = h - p.v_threshold
+    return 1.0 * (u >= 0) if p.fire_at_zero else 1.0 * (u > 0)
+
+
+def fire_smooth(h, p, phi):
+    return phi(h - p.v_threshold)
+
+
+def fire_grad(h, o, p, g0):
+    return p.scale * g0(h - p.v_threshold, p.alpha)
+
+
+def reset(h, o, p):
+    if p.soft:
+        return h - o * p.v_threshold
+    return o * p.v_rest + (1.0 - o) * h
+
+
+def reset_grad(h, o, p):
+    if p.soft:
+        return 1.0, -p.v_threshold
+    return 1.0 - o, p.v_rest - h
+
+
+def param_grads(h, o, dodh, g_o, g_out, g_v, p, g0):
+    """dL/dv_th: the step moves with the threshold (dO/dv_th = -dO/dH), and so, with a soft
+    reset, does the subtraction (dV/dv_th = -O)."""
+    if p.soft:
+        return -g_o * dodh - g_v * o, 0.0
+    return -g_o * dodh, 0.0

@@ -1,0 +1,74 @@
+"""The single-threshold neurons' shared parameters: the base of IF, LIF and PLIF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from refsnn import validation
+from refsnn.neurons.base import Neuron
+from refsnn.neurons.kinds import binary
+from refsnn.surrogates import Sigmoid, Surrogate
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpikingNeuron(Neuron):
+    """A binary spike, ``S = Heaviside(H - v_threshold)`` (refsnn.neurons.binary), and the
+    parameters every neuron of this package takes from it (defaults: SpikingJelly 2.0.0's
+    ``BaseNode``):
+
+    v_threshold: firing threshold, > 0. Default 1.0.
+    v_reset: hard reset to this value (must be < v_threshold); ``None`` selects the soft reset
+        ``V = H - S v_threshold``. Default 0.0 (hard).
+    detach_reset: if True the reset does not carry gradient (``S`` is a constant in it), as in
+        snnTorch and Norse's recurrent cells; SpikingJelly's default is False.
+    compare: ``">="`` fires when ``H - v_threshold >= 0`` (SpikingJelly), ``">"`` only above it
+        (snnTorch, Norse, NIR). Default ``">="``.
+    surrogate: the derivative used for ``dS/dH`` in backward. Default ``Sigmoid(alpha=4)``
+        (SpikingJelly's default).
+
+    A subclass adds its charge: ``leak_rate()`` (``k``), ``decay_input`` and
+    ``leak_rate_gradient``. Backward returns ``params["v_threshold"]``.
+    """
+
+    kind = binary
+
+    v_threshold: float = 1.0
+    v_reset: float | None = 0.0
+    detach_reset: bool = False
+    compare: str = ">="
+    surrogate: Surrogate = field(default_factory=lambda: Sigmoid(alpha=4.0))
+
+    def __post_init__(self) -> None:
+        v_threshold = validation.real_scalar("v_threshold", self.v_threshold, minimum=0.0,
+                                             inclusive=False)
+        self._set("v_threshold", v_threshold)
+        if self.v_reset is not None:
+            self._set("v_reset", validation.real_scalar("v_reset", self.v_reset))
+            if self.v_reset >= v_threshold:
+                raise ValueError(f"v_reset: expected a value < v_threshold = {v_threshold}, "
+                                 f"got {self.v_reset}")
+        self._set("detach_reset", validation.flag("detach_reset", self.detach_reset))
+        validation.choice("compare", self.compare, (">=", ">"))
+        if not isinstance(self.surrogate, Surrogate):
+            raise ValueError("surrogate: expected a refsnn.surrogates.Surrogate, "
+                             f"got {type(self.surrogate).__name__}")
+
+    def _set(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+
+    @property
+    def rest_potential(self) -> float:
+        """The default initial membrane: ``v_reset``, or 0 with a soft reset (SpikingJelly)."""
+        return 0.0 if self.v_reset is None else self.v_reset
+
+    def charge_params(self) -> tuple[float, float, bool]:
+        return self.leak_rate(), self.rest_potential, self.decay_input
+
+    def kind_params(self, dtype: np.dtype) -> binary.Params:
+        cast = np.dtype(dtype).type
+        return binary.Params(v_threshold=cast(self.v_threshold),
+                             v_rest=cast(self.rest_potential), soft=self.v_reset is None,
+                             fire_at_zero=self.compare == ">=",
+                             alpha=cast(self.surrogate.alpha), scale=cast(self.surrogate.scale))
