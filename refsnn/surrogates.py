@@ -36,8 +36,9 @@ onto which canonical surrogate is tabulated in ``docs/surrogates.md``.
 
 The ``g0`` formulas are written with NumPy ufuncs and operators only, so the same source runs on
 arrays (the NumPy reference) and on scalars inside the Numba kernels (``refsnn.neurons.kernels``
-compiles them); the sigmoid is evaluated as ``(1 + tanh(alpha x / 2)) / 2``, which equals the
-logistic function and never overflows.
+compiles them). They are written to be well conditioned: the sigmoid's ``s (1 - s)`` is
+evaluated as ``e / (1 + e)^2`` with ``e = exp(-alpha |x|)``, and its primitive as
+``(1 + tanh(alpha x / 2)) / 2``; neither overflows.
 
 The forward Heaviside convention at exactly ``x = 0`` is a neuron parameter, not a surrogate one:
 see :func:`heaviside`.
@@ -86,8 +87,8 @@ def triangular_phi0(x, alpha):
 
 
 def sigmoid_g0(x, alpha):
-    t = np.tanh(0.5 * alpha * x)
-    return 0.25 * alpha * (1.0 - t * t)
+    e = np.exp(-alpha * np.abs(x))  # s (1 - s) = e / (1 + e)^2: no cancellation, no overflow
+    return alpha * e / ((1.0 + e) * (1.0 + e))
 
 
 def sigmoid_phi0(x, alpha):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -51,3 +53,21 @@ def dyadic(draw, shape, low, high, denominator=64):
     ints = draw(hnp.arrays(np.int64, shape, elements=st.integers(low * denominator,
                                                                   high * denominator)))
     return ints / denominator
+
+
+@st.composite
+def ternaries(draw):
+    """A Ternary on any base neuron (its v_reset moved inside (-v_th, v_th) if needed)."""
+    from refsnn.neurons.ternary import Ternary
+
+    neuron = draw(neurons(), label="base neuron")
+    if neuron.v_reset is not None and neuron.v_reset <= -neuron.v_threshold:
+        neuron = dataclasses.replace(neuron, v_reset=-0.5 * neuron.v_threshold)
+    return Ternary(neuron=neuron, amplitude=draw(st.floats(0.1, 4.0), label="amplitude"),
+                   surrogate_centre=draw(st.sampled_from(["thresholds", "zero"]),
+                                         label="surrogate_centre"))
+
+
+def any_neurons():
+    """Every neuron model of the package, with every option drawn."""
+    return st.one_of(neurons(), ternaries())

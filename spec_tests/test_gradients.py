@@ -1,4 +1,4 @@
-"""BPTT checked exactly: smooth-primitive forward vs central finite differences (float64).
+"""BPTT of IF / LIF / PLIF checked exactly against finite differences (spec_tests/gradcheck.py).
 
 In smooth mode the spike is ``phi(H - v_th)`` with ``phi' = g`` (the surrogate), so the run is
 an ordinary differentiable function and the BPTT gradients must equal its true derivative. The
@@ -15,9 +15,7 @@ import pytest
 
 from refsnn import IF, LIF, PLIF
 from refsnn.surrogates import SURROGATES
-
-EPS = 1e-6
-RTOL, ATOL = 1e-6, 1e-8  # central differences: truncation O(EPS^2), rounding O(1e-16 / EPS)
+from spec_tests.gradcheck import assert_bptt_matches_fd
 
 MODELS = [
     IF(v_reset=-0.25),
@@ -29,47 +27,11 @@ MODELS = [
 ]
 
 
-def loss(neuron, x, v0, weights):
-    tr = neuron.forward(x, v0, backend="numpy", smooth=True)
-    return np.sum(weights[0] * tr.spikes) + np.sum(weights[1] * tr.v)
-
-
-def central_difference(f, value, eps=EPS):
-    return (f(value + eps) - f(value - eps)) / (2 * eps)
-
-
-def elementwise_fd(f, array):
-    grad = np.zeros_like(array)
-    for i in np.ndindex(array.shape):
-        def bumped(a, i=i):
-            b = array.copy()
-            b[i] = a
-            return f(b)
-        grad[i] = central_difference(bumped, array[i])
-    return grad
-
-
 @pytest.mark.parametrize("surrogate", SURROGATES, ids=lambda s: s.name)
 @pytest.mark.parametrize("model", MODELS, ids=repr)
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
 def test_bptt_equals_finite_differences(model, surrogate, backend):
-    rng = np.random.default_rng(7)
-    neuron = dataclasses.replace(model, surrogate=surrogate(alpha=1.5))
-    x = rng.normal(0.7, 1.0, (7, 2, 2))
-    v0 = rng.normal(0.0, 0.3, (2, 2))
-    weights = rng.normal(size=(2, *x.shape))
-    trace = neuron.forward(x, v0, backend="numpy", smooth=True)
-    grads = neuron.backward(trace, weights[0], weights[1], backend=backend)
-
-    fd_x = elementwise_fd(lambda a: loss(neuron, a, v0, weights), x)
-    fd_v0 = elementwise_fd(lambda a: loss(neuron, x, a, weights), v0)
-    np.testing.assert_allclose(grads.x, fd_x, rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(grads.v0, fd_v0, rtol=RTOL, atol=ATOL)
-    for name, value in grads.params.items():
-        fd = central_difference(
-            lambda p, name=name: loss(dataclasses.replace(neuron, **{name: p}), x, v0, weights),
-            getattr(neuron, name))
-        np.testing.assert_allclose(value, fd, rtol=RTOL, atol=ATOL, err_msg=name)
+    assert_bptt_matches_fd(dataclasses.replace(model, surrogate=surrogate(alpha=1.5)), backend)
 
 
 @pytest.mark.parametrize("v_reset", [None, 0.0])

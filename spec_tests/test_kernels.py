@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from refsnn import LIF
 from refsnn.neurons.kernels import CHUNK
+from refsnn.neurons.kinds import binary
 from refsnn.surrogates import FastSigmoid, Rectangular, StraightThrough, Triangular
-from spec_tests.strategies import inputs, neurons
+from spec_tests.strategies import any_neurons, inputs
 
 ARITHMETIC_SURROGATES = (Rectangular, Triangular, FastSigmoid, StraightThrough)
 BACKWARD_RTOL = {np.float64: 4 * np.finfo(np.float64).eps, np.float32: 4 * np.finfo(np.float32).eps}
@@ -31,7 +32,7 @@ def runs(draw):
     dtype = draw(dtypes, label="dtype")
     x = draw(inputs(dtype=dtype, max_steps=20), label="x")
     v0 = draw(st.floats(-1, 1.5), label="v0")
-    return draw(neurons(), label="neuron"), x, v0
+    return draw(any_neurons(), label="neuron"), x, v0
 
 
 @given(runs())
@@ -53,6 +54,7 @@ def test_backward_agrees(run, with_grad_v, data):
     a = neuron.backward(trace, gs, gv, backend="numpy")
     b = neuron.backward(trace, gs, gv, backend="numba")
     exact = x.dtype == np.float64 and isinstance(neuron.surrogate, ARITHMETIC_SURROGATES)
+    exact = exact and type(neuron).kind is binary  # others may reorder the surrogate's sum
     rtol = 0.0 if exact else BACKWARD_RTOL[x.dtype.type] * x.shape[0]
     for name in ("x", "v0"):
         ref, got = getattr(a, name), getattr(b, name)
