@@ -10,8 +10,8 @@ import sys
 import numpy as np
 
 import refsnn
-from refsnn.neurons import NEURONS
-from refsnn.surrogates import SURROGATES
+from refsnn.neurons import LIF, NEURONS, Neuron
+from refsnn.surrogates import SURROGATES, Surrogate
 
 
 def info(args: argparse.Namespace) -> int:
@@ -36,7 +36,16 @@ def info(args: argparse.Namespace) -> int:
 def _default(field: dataclasses.Field) -> object:
     if field.default is not dataclasses.MISSING:
         return field.default
-    return field.default_factory()
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return "<required>"
+
+
+def _example(model: type, surrogate: Surrogate) -> Neuron:
+    """A default instance of ``model``; a neuron built on a base neuron gets a default LIF."""
+    if "neuron" in {f.name for f in dataclasses.fields(model)}:
+        return model(neuron=LIF(surrogate=surrogate))
+    return model(surrogate=surrogate)
 
 
 def check(args: argparse.Namespace) -> int:
@@ -49,10 +58,10 @@ def check(args: argparse.Namespace) -> int:
     x = rng.normal(0.6, 1.0, (args.steps, args.neurons))
     grad = rng.normal(size=x.shape)
     failures = 0
-    print(f"{'model':<6} {'surrogate':<22} {'spikes':>7} {'forward':>9} {'max |dx| diff':>14}")
+    print(f"{'model':<8} {'surrogate':<22} {'sum(O)':>7} {'forward':>9} {'max |dx| diff':>14}")
     for name, model in NEURONS.items():
         for cls in SURROGATES:
-            neuron = model(surrogate=cls())
+            neuron = _example(model, cls())
             ref = neuron.forward(x, backend="numpy")
             fast = neuron.forward(x, backend="numba")
             same = all(np.array_equal(getattr(ref, f), getattr(fast, f))
@@ -61,7 +70,7 @@ def check(args: argparse.Namespace) -> int:
             diff = np.abs(neuron.backward(ref, grad, backend="numba").x - g_ref).max()
             ok = same and diff <= 1e-12 * np.abs(g_ref).max()
             failures += not ok
-            print(f"{name:<6} {cls.name:<22} {int(ref.spikes.sum()):>7} "
+            print(f"{name:<8} {cls.name:<22} {int(ref.spikes.sum()):>7} "
                   f"{'identical' if same else 'DIFFERS':>9} {diff:>14.2e}{'' if ok else '  FAIL'}")
     print(f"{len(NEURONS) * len(SURROGATES) - failures} passed, {failures} failed")
     return 1 if failures else 0

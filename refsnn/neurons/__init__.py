@@ -5,8 +5,10 @@ from refsnn.neurons.if_ import IF
 from refsnn.neurons.lif import LIF
 from refsnn.neurons.plif import PLIF
 from refsnn.neurons.single import SpikingNeuron
+from refsnn.neurons.ternary import Ternary
 
-NEURONS: dict[str, type[Neuron]] = {"IF": IF, "LIF": LIF, "PLIF": PLIF}
+NEURONS: dict[str, type[Neuron]] = {"IF": IF, "LIF": LIF, "PLIF": PLIF, "Ternary": Ternary}
 """Every neuron model by name."""
 
-__all__ = ["IF", "LIF", "NEURONS", "PLIF", "Gradients", "Neuron", "SpikingNeuron", "Trace"]
+__all__ = ["IF", "LIF", "NEURONS", "PLIF", "Gradients", "Neuron", "SpikingNeuron",
+           "Ternary", "Trace"]

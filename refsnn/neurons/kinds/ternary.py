@@ -6,6 +6,7 @@
             V = |S| v_reset + (1 - |S|) H                    (hard)
     dO/dH = a g(H - v_th) + a g(-H - v_th)                   (surrogate at both thresholds)
           = a g(H)                                           (``centre_zero``: one window)
+    dO/dv_th = a g(-H - v_th) - a g(H - v_th)                (0 with ``centre_zero``)
 
 The reset uses ``S = O / a`` (exact: ``a S`` is ``+-a`` or 0), so the amplitude shapes only what
 the next layer sees, never the dynamics. A spike kind: see refsnn/neurons/kinds/__init__.py.
@@ -66,11 +67,16 @@ def reset_grad(h, o, p):
 
 
 def param_grads(h, o, dodh, g_o, g_out, g_v, p, g0):
-    """dL/dv_th: both thresholds move with v_th (dO/dv_th = -dO/dH; with ``centre_zero`` the
-    window does not move, 0), plus dV/dv_th = -S with a soft reset. dL/da = dL/dO S, from the
-    upstream gradient only: the reset sees S, not a S."""
+    """dL/dv_th: raising v_th moves the +1 step up and the -1 step down,
+    dO/dv_th = a (g(-H - v_th) - g(H - v_th)) (0 with ``centre_zero``: that window does not
+    move), plus dV/dv_th = -S with a soft reset. dL/da = dL/dO S, from the upstream gradient
+    only: the reset sees S, not a S."""
     s = o / p.amplitude
-    d_threshold = 0.0 * g_o if p.centre_zero else -g_o * dodh
+    if p.centre_zero:
+        d_threshold = 0.0 * g_o
+    else:
+        d_threshold = g_o * p.amplitude * p.scale * (g0(-h - p.v_threshold, p.alpha)
+                                                     - g0(h - p.v_threshold, p.alpha))
     if p.soft:
         d_threshold = d_threshold - g_v * s
     return d_threshold, g_out * s
