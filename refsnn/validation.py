@@ -51,7 +51,11 @@ def flag(name: str, value: object) -> bool:
 
 
 def time_series(name: str, x: object) -> np.ndarray:
-    """Check a multi-step input ``x[T, ...]``: float32/float64 ndarray, T >= 1, all finite."""
+    """Check a multi-step input ``x[T, ...]``: a float32/float64 ndarray with T >= 1.
+
+    Finiteness is checked by the backends, fused into their first pass over the data (see
+    :func:`all_finite` and :func:`finite`).
+    """
     if not isinstance(x, np.ndarray):
         _fail(name, "a numpy.ndarray of shape [T, ...]", type(x).__name__)
     if x.dtype not in FLOAT_DTYPES:
@@ -60,28 +64,42 @@ def time_series(name: str, x: object) -> np.ndarray:
         _fail(name, "rank >= 1 (time on axis 0, shape [T, ...])", f"rank 0, shape {x.shape}")
     if x.shape[0] < 1:
         _fail(name, "T = x.shape[0] >= 1 time steps", f"shape {x.shape}")
-    finite(name, x)
     return x
 
 
+def all_finite(a: np.ndarray) -> bool:
+    """Whether an array has no NaN or infinity (two reductions, no temporary array)."""
+    return a.size == 0 or bool(np.isfinite(a.max()) and np.isfinite(a.min()))
+
+
 def finite(name: str, a: np.ndarray) -> None:
-    """Check that an array has no NaN or infinity (two reductions, no temporary array)."""
-    if a.size and not (np.isfinite(a.max()) and np.isfinite(a.min())):
+    """Check that an array has no NaN or infinity; the error names the first bad element."""
+    if not all_finite(a):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
         _fail(name, "finite values (no NaN or inf)", f"{a[bad]} at index {bad}")
 
 
 def like(name: str, a: object, reference: np.ndarray) -> np.ndarray:
-    """Check an upstream gradient: a finite float array of ``reference``'s shape.
-
-    It is returned in ``reference``'s dtype.
-    """
+    """Check an upstream gradient: a float array of ``reference``'s shape (finiteness is left
+    to the backend, as for ``time_series``). It is returned in ``reference``'s dtype."""
     if not isinstance(a, np.ndarray) or a.dtype not in FLOAT_DTYPES:
         _fail(name, "a float32 or float64 numpy.ndarray", type(a).__name__)
     if a.shape != reference.shape:
         _fail(name, f"shape {reference.shape} (the shape of x)", f"shape {a.shape}")
-    finite(name, a)
     return a.astype(reference.dtype, copy=False)
+
+
+def output(name: str, a: object, reference: np.ndarray, shape: tuple | None = None) -> None:
+    """Check a caller-provided output buffer: a C-contiguous, writeable array of ``reference``'s
+    dtype and ``shape`` (default: its shape) that does not overlap ``reference``."""
+    shape = reference.shape if shape is None else shape
+    if not isinstance(a, np.ndarray) or a.dtype != reference.dtype or a.shape != shape:
+        got = f"{a.dtype} {a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
+        _fail(name, f"a {reference.dtype} array of shape {shape}", got)
+    if not (a.flags.c_contiguous and a.flags.writeable):
+        _fail(name, "a C-contiguous, writeable array", "a non-contiguous or read-only one")
+    if np.may_share_memory(a, reference):
+        _fail(name, "an array that does not overlap the input", "an overlapping one")
 
 
 def state(name: str, value: object, shape: tuple, dtype: np.dtype) -> np.ndarray:

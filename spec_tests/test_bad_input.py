@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -78,3 +80,21 @@ def test_bad_backward_arguments(backend):
         neuron.backward(trace, np.ones((3, 2)), np.full((3, 2), np.nan), backend=backend)
     with pytest.raises(ValueError, match=r"^trace: expected the Trace returned by forward"):
         neuron.backward((X, X), np.ones((3, 2)), backend=backend)
+
+
+def test_bad_output_buffers():
+    neuron = LIF()
+    trace = neuron.forward(X)
+    with pytest.raises(ValueError, match=r"^out: expected a Trace or None, got tuple"):
+        neuron.forward(X, out=(X, X, X))
+    with pytest.raises(ValueError, match=r"^out.spikes: expected a float64 array of shape \(4,"):
+        neuron.forward(np.ones((4, 2)), out=trace)
+    with pytest.raises(ValueError, match=r"^out.spikes: expected a float32 array"):
+        neuron.forward(X.astype(np.float32), out=trace)
+    with pytest.raises(ValueError, match=r"^out.spikes: expected an array that does not overlap"):
+        neuron.forward(trace.spikes, out=trace)
+    grads = neuron.backward(trace, np.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"^out: expected a Gradients or None, got Trace"):
+        neuron.backward(trace, np.ones((3, 2)), out=trace)
+    with pytest.raises(ValueError, match=r"^out.x: expected an array that does not overlap"):
+        neuron.backward(trace, np.ones((3, 2)), out=dataclasses.replace(grads, x=trace.x))

@@ -72,13 +72,15 @@ class Neuron:
     kind: ModuleType
 
     def forward(self, x: np.ndarray, v0: object = None, *, backend: str = "numba",
-                smooth: bool = False) -> Trace:
+                smooth: bool = False, out: Trace | None = None) -> Trace:
         """Run ``x[T, ...]`` (float32 or float64) for T steps from the membrane ``v0``.
 
         ``v0``: scalar or array broadcastable to ``x.shape[1:]``; ``None`` = ``rest_potential``.
         ``smooth=True`` (``backend="numpy"`` only) replaces every Heaviside step by the
         surrogate's primitive, making the whole run differentiable; this test mode is how the
         BPTT gradients are checked against finite differences.
+        ``out``: a previous ``Trace`` of the same shape and dtype whose ``spikes``, ``h`` and
+        ``v`` arrays are overwritten instead of allocating new ones (as NumPy's ``out=``).
         """
         x = validation.time_series("x", x)
         v0 = validation.state("v0", self.rest_potential if v0 is None else v0, x.shape[1:],
@@ -87,17 +89,20 @@ class Neuron:
         if validation.flag("smooth", smooth) and backend != "numpy":
             raise ValueError(f"smooth: expected False with backend={backend!r} (the smooth "
                              "test mode is implemented by the NumPy reference only), got True")
+        spikes, h, v = _outputs(out, Trace, ("spikes", "h", "v"), x)
         phi = self.surrogate.primitive if smooth else None
-        spikes, h, v = module.forward(x, v0, self._charge(x.dtype), self.kind,
-                                      self.kind_params(x.dtype), phi)
+        if not module.forward(x, v0, self._charge(x.dtype), self.kind,
+                              self.kind_params(x.dtype), phi, spikes, h, v):
+            validation.finite("x", x)
         return Trace(x=x, v0=v0, spikes=spikes, h=h, v=v)
 
     def backward(self, trace: Trace, grad_spikes: np.ndarray, grad_v: np.ndarray | None = None,
-                 *, backend: str = "numba") -> Gradients:
+                 *, backend: str = "numba", out: Gradients | None = None) -> Gradients:
         """Backpropagate ``dL/dO[t]`` (and optionally ``dL/dV[t]``) through a forward ``trace``.
 
         Returns dL/dx, dL/dv0 and dL/d(every learnable scalar). With ``detach_reset`` the
-        reset's spike is a constant.
+        reset's spike is a constant. ``out``: a previous ``Gradients`` whose ``x`` and ``v0``
+        arrays are overwritten.
         """
         if not isinstance(trace, Trace):
             raise ValueError(f"trace: expected the Trace returned by forward, got "
@@ -105,10 +110,16 @@ class Neuron:
         grad_spikes = validation.like("grad_spikes", grad_spikes, trace.x)
         if grad_v is not None:
             grad_v = validation.like("grad_v", grad_v, trace.x)
+        module = _backend(backend)
         dtype = trace.x.dtype
-        grad_x, grad_v0, grad_k, grad_params = _backend(backend).backward(
+        (grad_x,) = _outputs(out, Gradients, ("x",), trace.x)
+        (grad_v0,) = _outputs(out, Gradients, ("v0",), trace.v0)
+        grad_k, grad_params, finite = module.backward(
             trace, grad_spikes, grad_v, self._charge(dtype), self.kind, self.kind_params(dtype),
-            type(self.surrogate).g0, self.detach_reset)
+            type(self.surrogate).g0, self.detach_reset, grad_x, grad_v0)
+        if not finite:
+            validation.finite("grad_spikes", grad_spikes)
+            validation.finite("grad_v", grad_v)  # grad_v is not None: grad_spikes was finite
         params = {name: float(g) for name, g in zip(self.kind.PARAMS, grad_params, strict=True)
                   if name}
         return Gradients(x=grad_x, v0=grad_v0,
@@ -118,6 +129,17 @@ class Neuron:
         cast = np.dtype(dtype).type
         k, v_rest, decay_input = self.charge_params()
         return Charge(cast(k), cast(v_rest), decay_input)
+
+
+def _outputs(out: object, kind: type, names: tuple[str, ...], like: np.ndarray) -> list:
+    """Fresh arrays shaped like ``like``, or ``out``'s (checked) arrays of those names."""
+    if out is None:
+        return [np.empty_like(like, order="C") for _ in names]
+    if not isinstance(out, kind):
+        raise ValueError(f"out: expected a {kind.__name__} or None, got {type(out).__name__}")
+    for name in names:
+        validation.output(f"out.{name}", getattr(out, name), like)
+    return [getattr(out, name) for name in names]
 
 
 def _backend(name: str) -> ModuleType:

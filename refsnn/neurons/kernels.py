@@ -71,20 +71,23 @@ def _forward_kernel(kind):
     digest = _source_digest(dynamics.charge, kind.fire, kind.reset)
 
     @nb.njit(parallel=True, cache=True)
-    def forward_kernel(x, v0, k, v_rest, decay_input, p, spikes, h, v):
+    def forward_kernel(x, v0, k, v_rest, decay_input, p, spikes, h, v, nonfinite):
         if digest < 0:  # never: holds the source digest in the closure (the cache key)
             return
         steps, n = x.shape
         for c in nb.prange((n + CHUNK - 1) // CHUNK):
             lo, hi = _chunk(c, n)
             membrane = v0[lo:hi].copy()
+            bad = 0
             for t in range(steps):
                 xt, st, ht, vt = x[t, lo:hi], spikes[t, lo:hi], h[t, lo:hi], v[t, lo:hi]
                 for j in range(hi - lo):
+                    bad += xt[j] * 0 != 0  # NaN or inf: counted here, reported by the caller
                     hj = _charge(membrane[j], xt[j], k, v_rest, decay_input)
                     o = fire(hj, p)
                     membrane[j] = reset(hj, o, p)
                     ht[j], st[j], vt[j] = hj, o, membrane[j]
+            nonfinite[c] = bad
 
     return forward_kernel
 
@@ -99,7 +102,7 @@ def _backward_kernel(kind, g0):
 
     @nb.njit(parallel=True, cache=True)
     def backward_kernel(x, v0, spikes, h, v, grad_spikes, grad_v, has_grad_v, k, v_rest,
-                        decay_input, p, detach_reset, grad_x, grad_v0, partials):
+                        decay_input, p, detach_reset, grad_x, grad_v0, partials, nonfinite):
         if digest < 0:  # never: holds the source digest in the closure (the cache key)
             return
         steps, n = x.shape
@@ -107,26 +110,34 @@ def _backward_kernel(kind, g0):
         for c in nb.prange((n + CHUNK - 1) // CHUNK):
             lo, hi = _chunk(c, n)
             carry = np.zeros(hi - lo, dtype=x.dtype)  # dL/dV[t] arriving through H[t+1]
-            sum_k = sum_0 = sum_1 = 0.0
+            # per-neuron float64 sums over time (a sum across j would be a serial reduction
+            # that keeps the loop from vectorising)
+            sum_k, sum_0, sum_1 = np.zeros(hi - lo), np.zeros(hi - lo), np.zeros(hi - lo)
+            bad = 0
             for t in range(steps - 1, -1, -1):
                 xt, ot, ht, gst = x[t, lo:hi], spikes[t, lo:hi], h[t, lo:hi], grad_spikes[t, lo:hi]
                 gvt = grad_v[t if has_grad_v else 0, lo:hi]
                 vp = v[t - 1, lo:hi] if t > 0 else v0[lo:hi]
                 gxt = grad_x[t, lo:hi]
                 for j in range(hi - lo):
-                    g_v = carry[j] + gvt[j] if has_grad_v else carry[j]
+                    bad += gst[j] * 0 != 0
+                    g_v = carry[j]
+                    if has_grad_v:
+                        bad += gvt[j] * 0 != 0
+                        g_v += gvt[j]
                     dodh = fire_grad(ht[j], ot[j], p, surrogate)
                     dvdh, dvdo = reset_grad(ht[j], ot[j], p)
                     g_o = gst[j] if detach_reset else gst[j] + g_v * dvdo
                     g_h = g_v * dvdh + g_o * dodh
                     gxt[j] = g_h * gain
-                    sum_k += g_h * _leak_sensitivity(vp[j], xt[j], v_rest, decay_input)
+                    sum_k[j] += g_h * _leak_sensitivity(vp[j], xt[j], v_rest, decay_input)
                     d0, d1 = param_grads(ht[j], ot[j], dodh, g_o, gst[j], g_v, p, surrogate)
-                    sum_0 += d0
-                    sum_1 += d1
+                    sum_0[j] += d0
+                    sum_1[j] += d1
                     carry[j] = g_h * (1 - k)
             grad_v0[lo:hi] = carry
-            partials[c, 0], partials[c, 1], partials[c, 2] = sum_k, sum_0, sum_1
+            partials[c, 0], partials[c, 1], partials[c, 2] = sum_k.sum(), sum_0.sum(), sum_1.sum()
+            nonfinite[c] = bad
 
     return backward_kernel
 
@@ -135,28 +146,33 @@ def _flat(a, steps):
     return np.ascontiguousarray(a).reshape(steps, -1)
 
 
-def forward(x, v0, c, kind, p, phi=None):
-    """Same contract as :func:`refsnn.neurons.reference.forward` (no smooth mode: ``phi=None``)."""
-    steps = x.shape[0]
-    spikes, h, v = (np.empty_like(x, order="C") for _ in range(3))
-    _forward_kernel(kind)(_flat(x, steps), np.ascontiguousarray(v0).reshape(-1), c.k, c.v_rest,
-                      c.decay_input, p, *(a.reshape(steps, -1) for a in (spikes, h, v)))
-    return spikes, h, v
+def _chunks(n):
+    return max(1, -(-n // CHUNK))
 
 
-def backward(trace, grad_spikes, grad_v, c, kind, p, g0, detach_reset):
-    """Same contract as :func:`refsnn.neurons.reference.backward`."""
-    x = trace.x
+def forward(x, v0, c, kind, p, phi, spikes, h, v):
+    """Same contract as :func:`refsnn.neurons.reference.forward` (no smooth mode: ``phi=None``;
+    the outputs must be C-contiguous)."""
     steps = x.shape[0]
-    flat = [_flat(a, steps) for a in (x, trace.spikes, trace.h, trace.v, grad_spikes)]
+    x2 = _flat(x, steps)
+    nonfinite = np.zeros(_chunks(x2.shape[1]), dtype=np.int64)
+    _forward_kernel(kind)(x2, np.ascontiguousarray(v0).reshape(-1), c.k, c.v_rest,
+                          c.decay_input, p, *(a.reshape(steps, -1) for a in (spikes, h, v)),
+                          nonfinite)
+    return not nonfinite.any()
+
+
+def backward(trace, grad_spikes, grad_v, c, kind, p, g0, detach_reset, grad_x, grad_v0):
+    """Same contract as :func:`refsnn.neurons.reference.backward` (C-contiguous outputs)."""
+    steps = trace.x.shape[0]
+    flat = [_flat(a, steps) for a in (trace.x, trace.spikes, trace.h, trace.v, grad_spikes)]
     has_grad_v = grad_v is not None
-    flat_grad_v = _flat(grad_v, steps) if has_grad_v else np.zeros((1, 1), x.dtype)
-    grad_x = np.empty_like(x, order="C")
-    grad_v0 = np.empty_like(trace.v0, order="C")
-    partials = np.zeros((max(1, -(-flat[0].shape[1] // CHUNK)), 3))
+    flat_grad_v = _flat(grad_v, steps) if has_grad_v else np.zeros((1, 1), trace.x.dtype)
+    chunks = _chunks(flat[0].shape[1])
+    partials, nonfinite = np.zeros((chunks, 3)), np.zeros(chunks, dtype=np.int64)
     _backward_kernel(kind, g0)(flat[0], np.ascontiguousarray(trace.v0).reshape(-1), *flat[1:],
                                flat_grad_v, has_grad_v, c.k, c.v_rest, c.decay_input, p,
                                detach_reset, grad_x.reshape(steps, -1), grad_v0.reshape(-1),
-                               partials)
+                               partials, nonfinite)
     totals = partials.sum(axis=0)
-    return grad_x, grad_v0, totals[0], totals[1:]
+    return totals[0], totals[1:], not nonfinite.any()

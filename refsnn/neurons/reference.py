@@ -6,7 +6,9 @@ One plain loop over time, vectorised over neurons, for every neuron: the charge 
 :mod:`refsnn.neurons.kernels` must reproduce these results.
 
 ``c`` is a :class:`refsnn.neurons.base.Charge` (leak rate ``k``, ``v_rest``, ``decay_input``),
-``kind`` the spike-kind module and ``p`` its parameters, all cast to the input dtype.
+``kind`` the spike-kind module and ``p`` its parameters, all cast to the input dtype. Results
+are written into the arrays the caller passes; each function also reports whether its input
+arrays were all finite (the caller raises the error).
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ from __future__ import annotations
 import numpy as np
 
 from refsnn.neurons.dynamics import charge, charge_input_gain, charge_leak_sensitivity
+from refsnn.validation import all_finite
 
 
-def forward(x, v0, c, kind, p, phi=None):
-    """Return ``(spikes, h, v)``, each shaped like ``x``; ``phi`` selects the smooth mode."""
-    spikes, h, v = np.empty_like(x), np.empty_like(x), np.empty_like(x)
+def forward(x, v0, c, kind, p, phi, spikes, h, v):
+    """Fill ``spikes``, ``h``, ``v`` (shaped like ``x``); ``phi`` selects the smooth mode.
+
+    Returns whether ``x`` was all finite (nothing is computed if not)."""
+    if not all_finite(x):
+        return False
     v_prev = v0
     for t in range(x.shape[0]):
         h[t] = charge(v_prev, x[t], c.k, c.v_rest, c.decay_input)
@@ -26,11 +32,12 @@ def forward(x, v0, c, kind, p, phi=None):
         spikes[t] = o
         v[t] = kind.reset(h[t], o, p)
         v_prev = v[t]
-    return spikes, h, v
+    return True
 
 
-def backward(trace, grad_spikes, grad_v, c, kind, p, g0, detach_reset):
-    """BPTT. Returns ``(dL/dx, dL/dv0, dL/dk, dL/dparams)``.
+def backward(trace, grad_spikes, grad_v, c, kind, p, g0, detach_reset, grad_x, grad_v0):
+    """BPTT: fill ``grad_x`` (dL/dx) and ``grad_v0`` (dL/dv0); return ``(dL/dk, dL/dparams,
+    whether grad_spikes and grad_v were all finite: nothing is computed if not)``.
 
     Going backwards from t = T-1, with ``gV`` = dL/dV[t] (direct + through H[t+1]):
 
@@ -41,8 +48,9 @@ def backward(trace, grad_spikes, grad_v, c, kind, p, g0, detach_reset):
 
     Scalar parameter gradients are accumulated in float64.
     """
+    if not (all_finite(grad_spikes) and (grad_v is None or all_finite(grad_v))):
+        return 0.0, np.zeros(2), False
     x, spikes, h, v = trace.x, trace.spikes, trace.h, trace.v
-    grad_x = np.empty_like(x)
     grad_prev = np.zeros_like(trace.v0)  # dL/dV[t] arriving through H[t+1]
     grad_k, grad_params = 0.0, np.zeros(2)
     for t in reversed(range(x.shape[0])):
@@ -59,4 +67,5 @@ def backward(trace, grad_spikes, grad_v, c, kind, p, g0, detach_reset):
         for i, g in enumerate(kind.param_grads(h[t], o, dodh, g_o, grad_spikes[t], g_v, p, g0)):
             grad_params[i] += np.sum(g, dtype=np.float64)
         grad_prev = g_h * (1 - c.k)
-    return grad_x, grad_prev, grad_k, grad_params
+    grad_v0[...] = grad_prev
+    return grad_k, grad_params, True

@@ -1,0 +1,205 @@
+"""Benchmark the LIF kernels against this machine's memory bandwidth and the NumPy reference.
+
+    python tools/bench.py [--quick] [--repeat N] [--json PATH [--force]]
+
+1. A STREAM triad ``a = b + s * c`` (float64, Numba ``prange``, arrays far larger than the
+   last-level cache, 24 bytes per element as STREAM counts them) gives the attainable bandwidth:
+   the best of TRIAD_REPEAT runs before and as many after the LIF timings, so that a core lost
+   for a while to other work does not set the yardstick.
+2. ``LIF(tau=2).forward`` and ``forward`` + ``backward`` are timed through the public API with
+   both backends on float32 inputs ``[T, N]``, writing into the outputs of a first call
+   (``out=``, as a training loop does; freshly allocated arrays of this size cost page faults
+   that have nothing to do with the neuron): a warm-up (JIT compilation, OpenMP threads
+   spinning up), then the best of N timed calls (``time.perf_counter``).
+3. Effective bandwidth counts each array once: forward reads x and writes spikes, h, v
+   (4 arrays); backward reads x, spikes, h, v, grad_spikes and writes grad_x (6 arrays).
+
+Prints a Markdown table and whether the two targets are met: the Numba forward at
+[32, 2**20] reaches >= 0.6x the triad bandwidth, and Numba forward+backward is >= 10x faster
+than the NumPy reference at every shape.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numba as nb
+import numpy as np
+
+from refsnn import LIF
+
+SHAPES = [(8, 32 * 1024), (8, 256 * 4096), (32, 2**20)]
+QUICK_SHAPES = [(4, 8 * 1024), (8, 32 * 1024)]
+FORWARD_ARRAYS, BACKWARD_ARRAYS = 4, 6  # arrays of x's size each pass reads or writes once
+TRIAD_REPEAT = 10
+WARMUP_SECONDS = 0.2  # keep calling during warm-up until this much time has passed
+FORWARD_TARGET, SPEEDUP_TARGET = 0.6, 10.0
+L3_SYSFS = Path("/sys/devices/system/cpu/cpu0/cache/index3/size")
+
+
+@nb.njit(parallel=True)
+def _triad(a, b, c, scalar):
+    for i in nb.prange(a.size):
+        a[i] = b[i] + scalar * c[i]
+
+
+def l3_bytes() -> int:
+    """The L3 cache size that Linux reports (sysfs prints it in KiB), or 0 if unknown."""
+    try:
+        return int(L3_SYSFS.read_text().strip().rstrip("K")) * 1024
+    except (OSError, ValueError):
+        return 0
+
+
+def best_time(fn, repeat: int) -> float:
+    """Warm up ``fn`` (at least one call, for WARMUP_SECONDS), then return its best of
+    ``repeat`` timed calls in seconds."""
+    start = time.perf_counter()
+    fn()
+    while time.perf_counter() - start < WARMUP_SECONDS:
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def triad_bandwidth(elements: int) -> float:
+    """STREAM triad bandwidth in GB/s over float64 arrays of ``elements`` each (freed after)."""
+    a, b, c = np.zeros(elements), np.ones(elements), np.full(elements, 2.0)
+    seconds = best_time(lambda: _triad(a, b, c, 3.0), TRIAD_REPEAT)
+    return 3 * a.itemsize * elements / seconds / 1e9
+
+
+def time_shape(shape: tuple[int, int], backend: str, repeat: int) -> dict:
+    """Best forward and forward+backward times (s) and bandwidths (GB/s) of LIF at ``shape``."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.0, 3.0, shape).astype(np.float32)
+    grad_spikes = rng.standard_normal(shape, dtype=np.float32)
+    neuron = LIF(tau=2.0)
+    trace = neuron.forward(x, backend=backend)  # its arrays are reused (out=), as in training
+    grads = neuron.backward(trace, grad_spikes, backend=backend)
+    forward = best_time(lambda: neuron.forward(x, backend=backend, out=trace), repeat)
+    both = best_time(lambda: neuron.backward(neuron.forward(x, backend=backend, out=trace),
+                                             grad_spikes, backend=backend, out=grads), repeat)
+    return {"shape": list(shape), "backend": backend, "repeat": repeat,
+            "forward_s": forward, "forward_gbps": FORWARD_ARRAYS * x.nbytes / forward / 1e9,
+            "fwd_bwd_s": both,
+            "fwd_bwd_gbps": (FORWARD_ARRAYS + BACKWARD_ARRAYS) * x.nbytes / both / 1e9}
+
+
+def run(shapes, repeat: int | None) -> list[dict]:
+    """Time both backends at every shape; add the Numba speedups to the Numba rows."""
+    rows = []
+    for shape in shapes:
+        numba_row = time_shape(shape, "numba", repeat or 5)
+        numpy_row = time_shape(shape, "numpy", repeat or 3)
+        numba_row["speedup_forward"] = numpy_row["forward_s"] / numba_row["forward_s"]
+        numba_row["speedup_fwd_bwd"] = numpy_row["fwd_bwd_s"] / numba_row["fwd_bwd_s"]
+        rows += [numba_row, numpy_row]
+    return rows
+
+
+def targets(rows: list[dict]) -> list[dict]:
+    """The two targets, evaluated at the largest shape (forward) and the worst shape (speedup)."""
+    numba_rows = [row for row in rows if row["backend"] == "numba"]
+    largest = numba_rows[-1]
+    worst = min(numba_rows, key=lambda row: row["speedup_fwd_bwd"])
+    return [{"name": f"numba LIF forward >= {FORWARD_TARGET}x triad bandwidth",
+             "value": largest["forward_over_triad"], "at": largest["shape"],
+             "met": largest["forward_over_triad"] >= FORWARD_TARGET},
+            {"name": f"numba forward+backward >= {SPEEDUP_TARGET:g}x faster than NumPy "
+                     "at every shape",
+             "value": worst["speedup_fwd_bwd"], "at": worst["shape"],
+             "met": worst["speedup_fwd_bwd"] >= SPEEDUP_TARGET}]
+
+
+def table(rows: list[dict]) -> str:
+    """The results as a Markdown table (speedups on the Numba rows)."""
+    lines = ["| shape | backend | forward ms | fwd GB/s | fwd/triad | fwd+bwd ms "
+             "| numba speedup fwd | numba speedup fwd+bwd |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        speedups = (f"{row['speedup_forward']:.3g}x | {row['speedup_fwd_bwd']:.3g}x"
+                    if "speedup_forward" in row else "- | -")
+        lines.append(f"| {row['shape']} | {row['backend']} | {row['forward_s'] * 1e3:.2f} "
+                     f"| {row['forward_gbps']:.1f} | {row['forward_over_triad']:.2f} "
+                     f"| {row['fwd_bwd_s'] * 1e3:.2f} | {speedups} |")
+    return "\n".join(lines)
+
+
+def write_json(path: str, data: dict, force: bool) -> None:
+    """Write ``data`` to ``path`` atomically: a temp file in the same directory, os.replace."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=2)
+            f.write("\n")
+        if os.path.exists(path) and not force:
+            raise FileExistsError(f"{path} exists (use --force to overwrite)")
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small shapes: a smoke run")
+    parser.add_argument("--repeat", type=int, metavar="N",
+                        help="timed calls per measurement (default 5 numba, 3 numpy)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--force", action="store_true", help="let --json overwrite PATH")
+    args = parser.parse_args(argv)
+    if args.repeat is not None and args.repeat < 1:
+        parser.error("--repeat: expected N >= 1")
+    if args.json and os.path.exists(args.json) and not args.force:
+        parser.error(f"--json: {args.json} exists (use --force to overwrite)")
+
+    l3, load = l3_bytes(), os.getloadavg()[0]
+    # Full run: three arrays together >= 4x L3 (and >= 256 MiB each); --quick: 32 MiB each.
+    triad_elements = 2**22 if args.quick else max(2**25, 4 * l3 // 24)
+    triad_before = triad_bandwidth(triad_elements)
+    print(f"# LIF benchmark{' (--quick: small shapes, not meaningful)' if args.quick else ''}\n")
+    print(f"{platform.machine()}, {os.cpu_count()} CPUs, "
+          f"L3 {l3 / 2**20:.0f} MiB; numpy {np.__version__}, numba {nb.__version__} "
+          f"({nb.threading_layer()}, {nb.get_num_threads()} threads); load average {load:.2f} "
+          "before the run (other work on the cores skews every figure)")
+    rows = run(QUICK_SHAPES if args.quick else SHAPES, args.repeat)
+    triad_after = triad_bandwidth(triad_elements)
+    triad_gbps = max(triad_before, triad_after)
+    for row in rows:
+        row["forward_over_triad"] = row["forward_gbps"] / triad_gbps
+    print(f"STREAM triad (3 x {triad_elements * 8 / 2**20:.0f} MiB float64, best of "
+          f"{TRIAD_REPEAT} before / after the LIF runs): {triad_before:.1f} / "
+          f"{triad_after:.1f} GB/s\n")
+
+    checks = targets(rows)
+    print(table(rows))
+    print(f"\nGB/s count {FORWARD_ARRAYS * 4} bytes per element for the forward, "
+          f"{(FORWARD_ARRAYS + BACKWARD_ARRAYS) * 4} for forward+backward (float32, each array "
+          "once); speedup = NumPy time / Numba time.\n\nTargets:")
+    for check in checks:
+        print(f"- {check['name']}: {check['value']:.2f}x at {check['at']} -> "
+              f"{'met' if check['met'] else 'NOT met'}")
+    if args.json:
+        write_json(args.json, {"quick": args.quick, "triad_gbps": triad_gbps,
+                               "triad_gbps_before_after": [triad_before, triad_after],
+                               "triad_array_bytes": triad_elements * 8, "l3_bytes": l3,
+                               "load_average": load,
+                               "numba_threads": nb.get_num_threads(), "results": rows,
+                               "targets": checks}, args.force)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
