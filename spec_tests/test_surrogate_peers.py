@@ -1,0 +1,67 @@
+"""Every mapped row of refsnn.surrogate_map equals the peer's real surrogate (its autograd).
+
+Each peer is imported if installed (SpikingJelly and Norse with ``pip install --no-deps``, see
+the README); otherwise its rows are skipped. Parameters are set away from the defaults so that
+the parameter mapping is exercised, not only the default.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from refsnn.surrogate_map import PEER_SURROGATES, from_peer
+from refsnn.surrogates import heaviside
+
+FORWARD_COMPARE = {"spikingjelly": ">=", "snntorch": ">", "norse": ">"}
+MAPPED = [row for row in PEER_SURROGATES if row.canonical is not None]
+# Known precision quirks (rtol, why); everything else must agree to 1e-12.
+QUIRKS = {("norse", "heavi_erfc"): (1e-7, "Norse takes sqrt(pi) in float32: "
+                                          "torch.as_tensor(np.pi).sqrt(), threshold.py:30")}
+X = np.concatenate([np.linspace(-3.0, 3.0, 601), [0.0, 1e-9, -1e-9]])
+
+
+def peer_function(row, params):
+    """The peer's spike function (forward step, surrogate backward) for these parameters."""
+    if row.framework == "spikingjelly":
+        surrogate = pytest.importorskip("spikingjelly.activation_based.surrogate")
+        return getattr(surrogate, row.name)(**params)
+    if row.framework == "snntorch":
+        surrogate = pytest.importorskip("snntorch.surrogate")
+        return getattr(surrogate, row.name)(**params)
+    threshold = pytest.importorskip("norse.torch.functional.threshold")
+    return lambda x: threshold.threshold(x, row.name, params["alpha"])
+
+
+@pytest.mark.parametrize("row", MAPPED, ids=lambda r: f"{r.framework}-{r.name}")
+@pytest.mark.parametrize("factor", [1.0, 0.37])
+def test_peer_surrogate_equals_its_canonical_mapping(row, factor):
+    torch = pytest.importorskip("torch")
+    params = {name: value * factor for name, value in row.defaults.items()}
+    x = torch.tensor(X, requires_grad=True)
+    spikes = peer_function(row, params)(x)
+    spikes.sum().backward()
+    canonical = from_peer(row.framework, row.name, **params)
+    np.testing.assert_array_equal(spikes.detach().numpy(),
+                                  heaviside(X, FORWARD_COMPARE[row.framework]))
+    rtol, why = QUIRKS.get((row.framework, row.name), (1e-12, ""))
+    np.testing.assert_allclose(x.grad.numpy(), canonical.derivative(X), rtol=rtol, atol=1e-15,
+                               err_msg=why)
+
+
+def test_from_peer_errors():
+    with pytest.raises(ValueError, match=r"^name: expected one of .* got snntorch:atan2"):
+        from_peer("snntorch", "atan2")
+    with pytest.raises(ValueError, match=r"^name: snntorch triangular has no canonical"):
+        from_peer("snntorch", "triangular")
+    with pytest.raises(ValueError, match=r"^params: expected some of \['slope'\]"):
+        from_peer("snntorch", "sigmoid", alpha=3.0)
+
+
+def test_docs_table_is_generated_from_the_map():
+    from pathlib import Path
+
+    from tools.surrogate_table import table
+
+    committed = (Path(__file__).parents[1] / "docs" / "surrogates.md").read_text()
+    assert committed == table(), "run: python tools/surrogate_table.py > docs/surrogates.md"
