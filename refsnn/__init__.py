@@ -1,9 +1,20 @@
 """refsnn: a NumPy reference simulator and specification suite for multi-bit spiking neurons."""
 
 from refsnn import surrogates
-from refsnn.neurons import IF, LIF, NEURONS, PLIF, Gradients, Neuron, SpikingNeuron, Ternary, Trace
+from refsnn.neurons import (
+    IF,
+    LIF,
+    NEURONS,
+    PLIF,
+    Gradients,
+    MultiThreshold,
+    Neuron,
+    SpikingNeuron,
+    Ternary,
+    Trace,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["IF", "LIF", "NEURONS", "PLIF", "Gradients", "Neuron", "SpikingNeuron", "Ternary",
-           "Trace", "surrogates", "__version__"]
+__all__ = ["IF", "LIF", "NEURONS", "PLIF", "Gradients", "MultiThreshold", "Neuron",
+           "SpikingNeuron", "Ternary", "Trace", "surrogates", "__version__"]

@@ -58,7 +58,7 @@ def check(args: argparse.Namespace) -> int:
     x = rng.normal(0.6, 1.0, (args.steps, args.neurons))
     grad = rng.normal(size=x.shape)
     failures = 0
-    print(f"{'model':<8} {'surrogate':<22} {'sum(O)':>7} {'forward':>9} {'max |dx| diff':>14}")
+    print(f"{'model':<15} {'surrogate':<22} {'sum(O)':>7} {'forward':>9} {'max |dx| diff':>14}")
     for name, model in NEURONS.items():
         for cls in SURROGATES:
             neuron = _example(model, cls())
@@ -70,7 +70,7 @@ def check(args: argparse.Namespace) -> int:
             diff = np.abs(neuron.backward(ref, grad, backend="numba").x - g_ref).max()
             ok = same and diff <= 1e-12 * np.abs(g_ref).max()
             failures += not ok
-            print(f"{name:<8} {cls.name:<22} {int(ref.spikes.sum()):>7} "
+            print(f"{name:<15} {cls.name:<22} {int(ref.spikes.sum()):>7} "
                   f"{'identical' if same else 'DIFFERS':>9} {diff:>14.2e}{'' if ok else '  FAIL'}")
     print(f"{len(NEURONS) * len(SURROGATES) - failures} passed, {failures} failed")
     return 1 if failures else 0

@@ -68,6 +68,19 @@ def ternaries(draw):
                                          label="surrogate_centre"))
 
 
+@st.composite
+def multithresholds(draw, derivative=None, soft=None):
+    """A MultiThreshold with D in 1..5 on any base neuron (``derivative``: drawn if None)."""
+    from refsnn.neurons.kinds import multilevel
+    from refsnn.neurons.multithreshold import MultiThreshold
+
+    neuron = draw(neurons(soft=soft), label="base neuron")
+    if derivative is None:
+        derivative = draw(st.sampled_from(multilevel.DERIVATIVES), label="derivative")
+    return MultiThreshold(neuron=neuron, levels=draw(st.integers(1, 5), label="levels"),
+                          derivative=derivative)
+
+
 def any_neurons():
     """Every neuron model of the package, with every option drawn."""
-    return st.one_of(neurons(), ternaries())
+    return st.one_of(neurons(), ternaries(), multithresholds())

@@ -25,9 +25,10 @@ class MultiThreshold(OnNeuron):
         V[t] = f v_reset + (1 - f) H[t],   f = min(O[t], 1)         (hard)
 
     in that order. ``Heaviside(0)`` is 1 iff ``neuron.compare`` is ``">="``, so with ``">="``
-    ``O = clip(floor(H / v_th), 0, D)`` and with ``">"`` ``O = clip(ceil(H / v_th) - 1, 0, D)``.
-    The thresholds are accumulated in the input dtype (``v_(i+1) = v_i + v_th``): the rounded
-    ``i v_th`` for ``i <= 3``, and exact whenever ``i v_th`` is representable. The emitted value
+    ``O = clip(floor(H / v_th), 0, D)`` and with ``">"`` ``O = clip(ceil(H / v_th) - 1, 0, D)``
+    (exactly when every ``i v_th`` is representable, e.g. ``v_th = j/64``). The thresholds are
+    accumulated in the input dtype (``v_(i+1) = v_i + v_th``): the rounded ``i v_th`` for
+    ``i <= 3``, and exact whenever ``i v_th`` is representable. The emitted value
     is the level ``O``, not ``O v_th`` (the next layer's weights absorb ``v_th``). A soft reset
     removes ``O v_th``, at most ``D v_th`` per step (above that the membrane keeps the excess);
     a hard reset sets ``v_reset`` whatever the level. With ``levels=1`` this is ``neuron``
