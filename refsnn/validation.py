@@ -8,7 +8,7 @@ NumPy broadcasting error from deep inside a loop. Messages follow one template:
 from __future__ import annotations
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -34,6 +34,16 @@ def real_scalar(name: str, value: object, *, minimum: float | None = None,
     if minimum is not None and (value < minimum or (value == minimum and not inclusive)):
         _fail(name, f"a value {'>=' if inclusive else '>'} {minimum}", value)
     return value
+
+
+def integer(name: str, value: object, *, minimum: int) -> int:
+    """Return ``value`` as a Python int after checking it is an integer (not a bool, not a
+    float such as 2.0) ``>= minimum``."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, Integral):
+        _fail(name, f"an integer >= {minimum}", f"{type(value).__name__} {value!r}")
+    if value < minimum:
+        _fail(name, f"an integer >= {minimum}", value)
+    return int(value)
 
 
 def choice(name: str, value: object, options: tuple) -> object:

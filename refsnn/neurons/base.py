@@ -71,6 +71,10 @@ class Neuron:
 
     kind: ModuleType
 
+    def _set(self, name: str, value: object) -> None:
+        """Store a validated (normalised) field value on the frozen dataclass."""
+        object.__setattr__(self, name, value)
+
     def forward(self, x: np.ndarray, v0: object = None, *, backend: str = "numba",
                 smooth: bool = False, out: Trace | None = None) -> Trace:
         """Run ``x[T, ...]`` (float32 or float64) for T steps from the membrane ``v0``.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Integral
 
 import numpy as np
 
@@ -91,30 +90,12 @@ class MultiThreshold(OnNeuron):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("levels", _integer("levels", self.levels, minimum=1))
+        self._set("levels", validation.integer("levels", self.levels, minimum=1))
         validation.choice("derivative", self.derivative, multilevel.DERIVATIVES)
 
-    def _set(self, name: str, value: object) -> None:
-        object.__setattr__(self, name, value)
-
     def kind_params(self, dtype: np.dtype) -> multilevel.Params:
-        cast, n, d = np.dtype(dtype).type, self.neuron, self.levels
-        return multilevel.Params(v_threshold=cast(n.v_threshold),
-                                 v_rest=cast(n.rest_potential), soft=n.v_reset is None,
-                                 fire_at_zero=n.compare == ">=",
-                                 alpha=cast(n.surrogate.alpha), scale=cast(n.surrogate.scale),
-                                 levels=d, derivative=multilevel.DERIVATIVES.index(self.derivative),
-                                 mid=cast((d + 1) * n.v_threshold / 2), span=cast(d))
+        cast, d = np.dtype(dtype).type, self.levels
+        return multilevel.Params(**self.neuron.spike_fields(dtype), levels=d,
+                                 derivative=multilevel.DERIVATIVES.index(self.derivative),
+                                 mid=cast((d + 1) * self.neuron.v_threshold / 2), span=cast(d))
 
-
-def _integer(name: str, value: object, *, minimum: int) -> int:
-    """``value`` as a Python int, after checking it is an integer (not a bool) >= ``minimum``.
-
-    (refsnn.validation has no integer check; this follows its message template.)
-    """
-    if isinstance(value, bool | np.bool_) or not isinstance(value, Integral):
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got "
-                         f"{type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value}")
-    return int(value)

@@ -55,9 +55,6 @@ class SpikingNeuron(Neuron):
             raise ValueError("surrogate: expected a refsnn.surrogates.Surrogate, "
                              f"got {type(self.surrogate).__name__}")
 
-    def _set(self, name: str, value: object) -> None:
-        object.__setattr__(self, name, value)
-
     @property
     def rest_potential(self) -> float:
         """The default initial membrane: ``v_reset``, or 0 with a soft reset (SpikingJelly)."""
@@ -66,9 +63,12 @@ class SpikingNeuron(Neuron):
     def charge_params(self) -> tuple[float, float, bool]:
         return self.leak_rate(), self.rest_potential, self.decay_input
 
-    def kind_params(self, dtype: np.dtype) -> binary.Params:
+    def spike_fields(self, dtype: np.dtype) -> dict:
+        """The fields every spike kind's ``Params`` starts with, cast to ``dtype``."""
         cast = np.dtype(dtype).type
-        return binary.Params(v_threshold=cast(self.v_threshold),
-                             v_rest=cast(self.rest_potential), soft=self.v_reset is None,
-                             fire_at_zero=self.compare == ">=",
-                             alpha=cast(self.surrogate.alpha), scale=cast(self.surrogate.scale))
+        return dict(v_threshold=cast(self.v_threshold), v_rest=cast(self.rest_potential),
+                    soft=self.v_reset is None, fire_at_zero=self.compare == ">=",
+                    alpha=cast(self.surrogate.alpha), scale=cast(self.surrogate.scale))
+
+    def kind_params(self, dtype: np.dtype) -> binary.Params:
+        return binary.Params(**self.spike_fields(dtype))

@@ -62,9 +62,6 @@ class Ternary(OnNeuron):
             raise ValueError(f"neuron.v_reset: expected a value strictly between "
                              f"-v_threshold and v_threshold = {v_threshold}, got {v_reset}")
 
-    def _set(self, name: str, value: object) -> None:
-        object.__setattr__(self, name, value)
-
     @classmethod
     def official(cls, amplitude: float = 1.0) -> Ternary:
         """The authors' neuron (spike_layer.py @ 2aca587): ``u = 0.25 u + x``, thresholds
@@ -80,11 +77,8 @@ class Ternary(OnNeuron):
         return cls(neuron=neuron, amplitude=amplitude, surrogate_centre="zero")
 
     def kind_params(self, dtype: np.dtype) -> ternary.Params:
-        cast, n = np.dtype(dtype).type, self.neuron
-        return ternary.Params(v_threshold=cast(n.v_threshold), v_rest=cast(n.rest_potential),
-                              soft=n.v_reset is None, fire_at_zero=n.compare == ">=",
-                              alpha=cast(n.surrogate.alpha), scale=cast(n.surrogate.scale),
-                              amplitude=cast(self.amplitude),
+        return ternary.Params(**self.neuron.spike_fields(dtype),
+                              amplitude=np.dtype(dtype).type(self.amplitude),
                               centre_zero=self.surrogate_centre == "zero")
 
     def reparameterize(self, next_weight: np.ndarray) -> tuple[Ternary, np.ndarray]:
