@@ -8,7 +8,7 @@ import numpy as np
 
 from refsnn import validation
 from refsnn.neurons.base import Neuron
-from refsnn.neurons.kinds import binary
+from refsnn.neurons.kinds import SPIKE_FIELDS, binary
 from refsnn.surrogates import Sigmoid, Surrogate
 
 
@@ -66,9 +66,9 @@ class SpikingNeuron(Neuron):
     def spike_fields(self, dtype: np.dtype) -> dict:
         """The fields every spike kind's ``Params`` starts with, cast to ``dtype``."""
         cast = np.dtype(dtype).type
-        return dict(v_threshold=cast(self.v_threshold), v_rest=cast(self.rest_potential),
-                    soft=self.v_reset is None, fire_at_zero=self.compare == ">=",
-                    alpha=cast(self.surrogate.alpha), scale=cast(self.surrogate.scale))
+        values = (cast(self.v_threshold), cast(self.rest_potential), self.v_reset is None,
+                  self.compare == ">=", cast(self.surrogate.alpha), cast(self.surrogate.scale))
+        return dict(zip(SPIKE_FIELDS, values, strict=True))
 
     def kind_params(self, dtype: np.dtype) -> binary.Params:
         return binary.Params(**self.spike_fields(dtype))

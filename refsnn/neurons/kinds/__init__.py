@@ -19,5 +19,22 @@ in the kernels:
         upstream dL/dO alone (``g_out``) and dL/dV (``g_v``)
 
 and ``PARAMS``, the names of its (at most two) learnable scalars ("" for an unused slot), and
-``Params``, the named tuple ``p`` (floats cast to the input dtype by the neuron).
+``Params``, the named tuple ``p`` (floats cast to the input dtype by the neuron), made by
+:func:`params_type`.
 """
+
+from collections import namedtuple
+
+SPIKE_FIELDS = ("v_threshold", "v_rest", "soft", "fire_at_zero", "alpha", "scale")
+"""The fields every kind's ``Params`` starts with, filled by ``SpikingNeuron.spike_fields``:
+the threshold, ``v_rest`` (``v_reset``, or 0 with a soft reset), ``soft`` (``v_reset is None``),
+``fire_at_zero`` (``compare == ">="``) and the surrogate's ``alpha`` and ``scale``."""
+
+
+def params_type(module: str, *fields: str) -> type:
+    """A kind's ``Params``: a named tuple of SPIKE_FIELDS and the kind's own ``fields``.
+
+    It is named ``Params`` in ``module`` so that it pickles by reference (Numba's cache index
+    stores the types of a kernel's arguments).
+    """
+    return namedtuple("Params", SPIKE_FIELDS + fields, module=module)

@@ -10,20 +10,11 @@ A spike kind: see refsnn/neurons/kinds/__init__.py for the contract.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-import numpy as np
+from refsnn.neurons.kinds import params_type
 
 PARAMS = ("v_threshold", "")  # names of the (at most two) learnable parameters; "" = none
 
-
-class Params(NamedTuple):
-    v_threshold: np.floating
-    v_rest: np.floating  # v_reset (hard reset) or 0 (soft)
-    soft: bool
-    fire_at_zero: bool
-    alpha: np.floating
-    scale: np.floating
+Params = params_type(__name__)
 
 
 def fire(h, p):

@@ -30,9 +30,9 @@ NumPy keeps float32. A spike kind: see refsnn/neurons/kinds/__init__.py.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
+
+from refsnn.neurons.kinds import params_type
 
 PARAMS = ("v_threshold", "")
 
@@ -40,17 +40,9 @@ DERIVATIVES = ("sum", "ramp", "stretched")
 """The surrogate families of dO/dH; ``Params.derivative`` is the index into this tuple."""
 
 
-class Params(NamedTuple):
-    v_threshold: np.floating
-    v_rest: np.floating  # v_reset (hard reset) or 0 (soft)
-    soft: bool
-    fire_at_zero: bool
-    alpha: np.floating
-    scale: np.floating
-    levels: int  # D >= 1
-    derivative: int  # index into DERIVATIVES
-    mid: np.floating  # m = (D + 1) v_th / 2, the middle of the staircase
-    span: np.floating  # D as a float
+Params = params_type(__name__, "levels", "derivative", "mid", "span")
+"""``levels``: D >= 1 (int); ``derivative``: the index into DERIVATIVES; ``mid``:
+m = (D + 1) v_th / 2, the middle of the staircase, and ``span``: D, both in the input dtype."""
 
 
 def fire(h, p):

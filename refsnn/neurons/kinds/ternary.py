@@ -14,22 +14,14 @@ the next layer sees, never the dynamics. A spike kind: see refsnn/neurons/kinds/
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
+
+from refsnn.neurons.kinds import params_type
 
 PARAMS = ("v_threshold", "amplitude")
 
-
-class Params(NamedTuple):
-    v_threshold: np.floating
-    v_rest: np.floating  # v_reset (hard reset) or 0 (soft)
-    soft: bool
-    fire_at_zero: bool
-    alpha: np.floating
-    scale: np.floating
-    amplitude: np.floating
-    centre_zero: bool
+Params = params_type(__name__, "amplitude", "centre_zero")
+"""``amplitude``: a, in the input dtype; ``centre_zero``: the surrogate is centred at 0."""
 
 
 def fire(h, p):
