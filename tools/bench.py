@@ -33,7 +33,7 @@ from pathlib import Path
 import numba as nb
 import numpy as np
 
-from refsnn import LIF
+from refsnn import LIF, surrogates
 
 SHAPES = [(8, 32 * 1024), (8, 256 * 4096), (32, 2**20)]
 QUICK_SHAPES = [(4, 8 * 1024), (8, 32 * 1024)]
@@ -80,12 +80,12 @@ def triad_bandwidth(elements: int) -> float:
     return 3 * a.itemsize * elements / seconds / 1e9
 
 
-def time_shape(shape: tuple[int, int], backend: str, repeat: int) -> dict:
+def time_shape(shape: tuple[int, int], backend: str, repeat: int, surrogate: str) -> dict:
     """Best forward and forward+backward times (s) and bandwidths (GB/s) of LIF at ``shape``."""
     rng = np.random.default_rng(0)
     x = rng.uniform(0.0, 3.0, shape).astype(np.float32)
     grad_spikes = rng.standard_normal(shape, dtype=np.float32)
-    neuron = LIF(tau=2.0)
+    neuron = LIF(tau=2.0, surrogate=surrogates.get(surrogate))
     trace = neuron.forward(x, backend=backend)  # its arrays are reused (out=), as in training
     grads = neuron.backward(trace, grad_spikes, backend=backend)
     forward = best_time(lambda: neuron.forward(x, backend=backend, out=trace), repeat)
@@ -97,12 +97,12 @@ def time_shape(shape: tuple[int, int], backend: str, repeat: int) -> dict:
             "fwd_bwd_gbps": (FORWARD_ARRAYS + BACKWARD_ARRAYS) * x.nbytes / both / 1e9}
 
 
-def run(shapes, repeat: int | None) -> list[dict]:
+def run(shapes, repeat: int | None, surrogate: str) -> list[dict]:
     """Time both backends at every shape; add the Numba speedups to the Numba rows."""
     rows = []
     for shape in shapes:
-        numba_row = time_shape(shape, "numba", repeat or 5)
-        numpy_row = time_shape(shape, "numpy", repeat or 3)
+        numba_row = time_shape(shape, "numba", repeat or 5, surrogate)
+        numpy_row = time_shape(shape, "numpy", repeat or 3, surrogate)
         numba_row["speedup_forward"] = numpy_row["forward_s"] / numba_row["forward_s"]
         numba_row["speedup_fwd_bwd"] = numpy_row["fwd_bwd_s"] / numba_row["fwd_bwd_s"]
         rows += [numba_row, numpy_row]
@@ -157,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small shapes: a smoke run")
     parser.add_argument("--repeat", type=int, metavar="N",
                         help="timed calls per measurement (default 5 numba, 3 numpy)")
+    parser.add_argument("--surrogate", default="sigmoid",
+                        help="the LIF's surrogate, a canonical name (default sigmoid, the LIF's "
+                             "default; rectangular shows the cost without a transcendental)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--force", action="store_true", help="let --json overwrite PATH")
     args = parser.parse_args(argv)
@@ -169,12 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     # Full run: three arrays together >= 4x L3 (and >= 256 MiB each); --quick: 32 MiB each.
     triad_elements = 2**22 if args.quick else max(2**25, 4 * l3 // 24)
     triad_before = triad_bandwidth(triad_elements)
-    print(f"# LIF benchmark{' (--quick: small shapes, not meaningful)' if args.quick else ''}\n")
+    print(f"# LIF benchmark, {args.surrogate} surrogate"
+          f"{' (--quick: small shapes, not meaningful)' if args.quick else ''}\n")
     print(f"{platform.machine()}, {os.cpu_count()} CPUs, "
           f"L3 {l3 / 2**20:.0f} MiB; numpy {np.__version__}, numba {nb.__version__} "
           f"({nb.threading_layer()}, {nb.get_num_threads()} threads); load average {load:.2f} "
           "before the run (other work on the cores skews every figure)")
-    rows = run(QUICK_SHAPES if args.quick else SHAPES, args.repeat)
+    rows = run(QUICK_SHAPES if args.quick else SHAPES, args.repeat, args.surrogate)
     triad_after = triad_bandwidth(triad_elements)
     triad_gbps = max(triad_before, triad_after)
     for row in rows:
@@ -192,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"- {check['name']}: {check['value']:.2f}x at {check['at']} -> "
               f"{'met' if check['met'] else 'NOT met'}")
     if args.json:
-        write_json(args.json, {"quick": args.quick, "triad_gbps": triad_gbps,
+        write_json(args.json, {"quick": args.quick, "surrogate": args.surrogate,
+                               "triad_gbps": triad_gbps,
                                "triad_gbps_before_after": [triad_before, triad_after],
                                "triad_array_bytes": triad_elements * 8, "l3_bytes": l3,
                                "load_average": load,
