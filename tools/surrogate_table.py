@@ -28,6 +28,11 @@ scales the amplitude while snnTorch's `fast_sigmoid` and Norse's `super` (after 
 1.1.0 ignores `alpha`) scale the sharpness; Norse's `triangle` is a triangle, snnTorch's
 `triangular` a sign-flipping constant.
 
+Peer bugs found on the way (each pinned by a test, so a fix upstream is noticed):
+snnTorch 1.0's `sigmoid` gives NaN gradients a few units below the threshold in float32
+(`e^(-slope x)` overflows: x = -3.5 at the default slope 25) and rounds its slope to float32;
+Norse 1.1.0's `super` ignores `alpha` and its `heavi_erfc` takes sqrt(pi) in float32.
+
 This file is generated: `python tools/surrogate_table.py > docs/surrogates.md`.
 
 | framework | peer surrogate (defaults) | peer dS/dx | refsnn canonical | source |
