@@ -7,6 +7,7 @@ from refsnn.neurons import (
     NEURONS,
     PLIF,
     Gradients,
+    MTNeuron,
     MultiThreshold,
     Neuron,
     SpikingNeuron,
@@ -16,5 +17,5 @@ from refsnn.neurons import (
 
 __version__ = "0.1.0"
 
-__all__ = ["IF", "LIF", "NEURONS", "PLIF", "Gradients", "MultiThreshold", "Neuron",
+__all__ = ["IF", "LIF", "NEURONS", "PLIF", "Gradients", "MTNeuron", "MultiThreshold", "Neuron",
            "SpikingNeuron", "Ternary", "Trace", "surrogates", "__version__"]

@@ -1,15 +1,19 @@
-"""The ``refsnn`` command: ``refsnn info`` and ``refsnn check`` (subcommands in a table)."""
+"""The ``refsnn`` command: ``info``, ``check``, ``conformance`` and ``golden`` (subcommands in a
+table)."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import platform
+import shlex
 import sys
+from pathlib import Path
 
 import numpy as np
 
 import refsnn
+from refsnn import cli_train, targets
 from refsnn.neurons import LIF, NEURONS, Neuron
 from refsnn.surrogates import SURROGATES, Surrogate
 
@@ -76,7 +80,118 @@ def check(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-COMMANDS = {"info": info, "check": check}
+def conformance(args: argparse.Namespace) -> int:
+    """Run every conformance case against a target and write a Markdown report.
+
+    Exit status 1 if a case differs without being listed in ``--expectations`` or a listed
+    disagreement no longer occurs (refsnn.conformance.expectations), 2 on bad arguments.
+    """
+    from refsnn.conformance import compare, report
+
+    try:
+        target, entries = _conformance_setup(args)
+    except ValueError as error:
+        print(f"refsnn conformance: error: {error}", file=sys.stderr)
+        return 2
+    outcomes = compare.run_all(target)
+    text = report.render(target, outcomes, entries, _conformance_command(args))
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        report.write(args.out, text, force=args.force)
+    return _conformance_status(outcomes, entries)
+
+
+def _conformance_parser(sub: argparse._SubParsersAction) -> None:
+    """The ``conformance`` subcommand's arguments."""
+    p = sub.add_parser("conformance", help=conformance.__doc__.splitlines()[0])
+    p.add_argument("--target", default="refsnn",
+                   help=f"one of {', '.join(targets.TARGETS)} (default refsnn)")
+    p.add_argument("--expectations", default=None, metavar="FILE",
+                   help="the target's known disagreements, e.g. "
+                   "spec_tests/expectations/snntorch.txt")
+    p.add_argument("--out", default=None, metavar="FILE.md",
+                   help="write the report here (atomically) instead of to stdout")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+
+
+def _conformance_setup(args: argparse.Namespace) -> tuple:
+    """The target and its expectations; warns about entries that match no case id."""
+    from refsnn.conformance import expectations
+    from refsnn.conformance.cases import ALL_IDS
+
+    target = targets.load(args.target)
+    entries = expectations.load(args.expectations) if args.expectations else ()
+    if args.out is not None and Path(args.out).exists() and not args.force:
+        raise ValueError(f"out: {args.out} exists; pass --force to overwrite it")
+    if args.out is not None and not Path(args.out).resolve().parent.is_dir():
+        raise ValueError(f"out: the directory of {args.out} does not exist")
+    for entry in expectations.unmatched(entries, ALL_IDS):
+        print(f"warning: {args.expectations}:{entry.line}: {entry.prefix!r} matches no case",
+              file=sys.stderr)
+    return target, entries
+
+
+def _conformance_command(args: argparse.Namespace) -> str:
+    """The command line that regenerates the report (without --force)."""
+    words = ["refsnn", "conformance", "--target", args.target]
+    words += ["--expectations", args.expectations] if args.expectations else []
+    words += ["--out", args.out] if args.out else []
+    return shlex.join(words)
+
+
+def _conformance_status(outcomes: tuple, entries: tuple) -> int:
+    """Print the summary and every failed verdict to stderr; 1 if any failed, else 0."""
+    from refsnn.conformance import expectations, report
+
+    print(report.summary(outcomes, entries).strip("*"), file=sys.stderr)
+    failures = [v.message for v in (expectations.verdict(o, entries) for o in outcomes)
+                if not v.ok]
+    for message in failures:
+        print(f"FAIL {message}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def golden(args: argparse.Namespace) -> int:
+    """Golden vectors (docs/golden.md): ``generate`` them, or ``verify`` another
+    implementation's results against them.
+
+    Exit status of ``verify``: 1 if a case fails or is missing, 2 if a golden file or the
+    manifest is missing, damaged, stale or of an unknown schema, or if no case is selected.
+    ``generate``: 1 if a file would change without ``--force`` (nothing is written then).
+    """
+    from refsnn.golden.generate import generate
+    from refsnn.golden.manifest import GoldenError
+    from refsnn.golden.verify import verify
+
+    try:
+        if args.action == "generate":
+            return generate(args.out, force=args.force)
+        return verify(args.results, args.golden, args.only, args.cases)
+    except (GoldenError, ValueError) as error:  # a golden problem, or bad --only/--cases
+        print(f"refsnn golden: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _golden_parser(sub: argparse._SubParsersAction) -> None:
+    """The ``golden generate`` and ``golden verify`` subcommands."""
+    actions = sub.add_parser("golden", help=golden.__doc__.splitlines()[0]).add_subparsers(
+        dest="action", required=True)
+    p = actions.add_parser("generate", help="regenerate every golden case file and the manifest")
+    p.add_argument("--out", type=Path, default=Path("golden"), help="directory (default golden)")
+    p.add_argument("--force", action="store_true", help="overwrite files whose content changed")
+    p = actions.add_parser("verify", help="compare a directory of results with the golden files")
+    p.add_argument("results", type=Path, help="directory of <case>.npz result files")
+    p.add_argument("--golden", type=Path, default=Path("golden"),
+                   help="golden directory (default golden)")
+    p.add_argument("--only", action="append", metavar="GLOB",
+                   help="check only the cases whose names match GLOB (repeatable)")
+    p.add_argument("--cases", type=Path, metavar="FILE",
+                   help="check only the cases named in FILE (a name or GLOB per line)")
+
+
+COMMANDS = {"info": info, "check": check, "conformance": conformance, "golden": golden,
+            "train": cli_train.run}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=64, help="time steps T (default 64)")
     p.add_argument("--neurons", type=int, default=10_000, help="neurons (default 10000)")
     p.add_argument("--seed", type=int, default=0, help="input seed (default 0)")
+    _conformance_parser(sub)
+    _golden_parser(sub)
+    cli_train.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "check" and (args.steps < 1 or args.neurons < 1):
         parser.error("--steps and --neurons must be >= 1")

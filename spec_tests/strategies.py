@@ -81,6 +81,40 @@ def multithresholds(draw, derivative=None, soft=None):
                           derivative=derivative)
 
 
+@st.composite
+def mt_neurons(draw, mode=None, soft=None, family=None, dominated=False):
+    """Any MTNeuron: a drawn base neuron, mode, K in 1..5, and the standard family of that mode
+    (:meth:`MTNeuron.parallel` / :meth:`MTNeuron.cascade`) or drawn ratios. ``dominated``:
+    only amplitudes c_i <= rho_i. A hard v_reset is moved below the lowest threshold."""
+    from refsnn.neurons.mtsnn import MODES, MTNeuron
+
+    neuron = draw(neurons(soft=soft), label="base neuron")
+    mode = draw(st.sampled_from(MODES), label="mode") if mode is None else mode
+    k = draw(st.integers(1, 5), label="K")
+    family = draw(st.sampled_from(["standard", "drawn"]), label="family") if family is None \
+        else family
+    if family == "standard":
+        rho = c = None
+    else:
+        ratio = st.floats(0.1, 2.0)
+        if mode == "cascade":
+            rho = draw(st.lists(ratio, min_size=k, max_size=k, unique=True), label="rho")
+            rho = sorted(rho, reverse=True)
+        else:
+            rho = draw(st.lists(ratio, min_size=k, max_size=k), label="rho")
+        if dominated:
+            c = [r * draw(st.floats(0.05, 1.0), label="c/rho") for r in rho]
+        else:
+            c = draw(st.lists(st.floats(0.05, 2.0), min_size=k, max_size=k), label="c")
+    lowest = neuron.v_threshold * (min(rho) if rho else (1 / k if mode == "parallel"
+                                                           else 2.0 ** (1 - k)))
+    if neuron.v_reset is not None and neuron.v_reset >= lowest:
+        neuron = dataclasses.replace(neuron, v_reset=lowest / 2)
+    if rho is None:
+        return getattr(MTNeuron, mode)(neuron, levels=k)
+    return MTNeuron(neuron=neuron, mode=mode, thresholds=tuple(rho), amplitudes=tuple(c))
+
+
 def any_neurons():
     """Every neuron model of the package, with every option drawn."""
-    return st.one_of(neurons(), ternaries(), multithresholds())
+    return st.one_of(neurons(), ternaries(), multithresholds(), mt_neurons())

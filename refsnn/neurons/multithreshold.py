@@ -56,6 +56,11 @@ class MultiThreshold(OnNeuron):
     (``forward(..., smooth=True)``) runs the smooth ``O`` above, whose exact derivatives these
     are. Backward returns ``params["v_threshold"]`` and the charge's (``tau`` or ``w``).
 
+    Caution: with an attached soft reset the gradient carried from ``V[t]`` to ``V[t-1]`` is
+    multiplied by ``(1 - k)(1 - v_th dO/dH)`` each step; where ``v_th dO/dH > 2`` ("sum" with a
+    wide surrogate and several levels, e.g. straight-through with D = 3) it grows geometrically
+    with T. ``detach_reset=True`` (or a narrower surrogate) avoids it.
+
     Source: C. Xu, Y. Liu, Y. Yang, "Direct Training via Backpropagation for Ultra-low Latency
     SNNs with Multi-threshold", arXiv 2112.07426 (2021); journal version with D. Chen, Symmetry
     14(9):1933 (2022), doi:10.3390/sym14091933. Only the abstract was reachable (see

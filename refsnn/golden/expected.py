@@ -1,0 +1,56 @@
+"""A golden case's inputs, its expected outputs (the NumPy reference) and its tolerances.
+
+The inputs come from the case's seeded draw; a draw that does not make a clean test is
+replaced by the next one (``attempt`` 1, 2, ... in the seed): a random case whose spikes would
+change within the membrane tolerance, or whose gradients jump within it (a membrane next to a
+discontinuity of the surrogate), or, for a ``varied`` case, whose spikes are all alike; an
+``exact`` case with no membrane exactly on a threshold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from refsnn.golden import tolerances
+from refsnn.golden.cases import Case
+from refsnn.golden.draws import seed
+from refsnn.neurons import Neuron
+
+ATTEMPTS = 200
+JUMP = 0.1  # a gradient change above JUMP * G within the membrane tolerance is a jump
+
+
+def run(neuron: Neuron, inputs: dict, backend: str) -> dict[str, np.ndarray]:
+    """Every output of ``neuron`` on ``inputs``, with the loss
+    ``L = sum(grad_spikes * spikes) + sum(grad_v * v)``; parameter gradients as float64
+    scalars under ``grad_param_<name>``."""
+    trace = neuron.forward(inputs["x"], inputs["v0"], backend=backend)
+    grads = neuron.backward(trace, inputs["grad_spikes"], inputs["grad_v"], backend=backend)
+    outputs = {"spikes": trace.spikes, "h": trace.h, "v": trace.v, "grad_x": grads.x,
+               "grad_v0": grads.v0}
+    return outputs | {f"grad_param_{name}": np.asarray(value, dtype=np.float64)
+                      for name, value in grads.params.items()}
+
+
+def expected(case: Case) -> tuple[dict, dict, dict]:
+    """The case's ``(inputs, outputs, tolerances)`` from its first clean draw."""
+    v_threshold = float(case.neuron.kind_params(np.float64).v_threshold)
+    for attempt in range(ATTEMPTS):
+        inputs = case.draw.inputs(case.shape, v_threshold, case.dtype, seed(case.stem, attempt))
+        outputs = run(case.neuron, inputs, backend="numpy")
+        membranes = tolerances.membrane_atol(case.neuron, inputs, outputs)
+        sensitivity = tolerances.shift_sensitivity(case.neuron, inputs, outputs, membranes)
+        if _clean(case, inputs, outputs, membranes, sensitivity):
+            return inputs, outputs, tolerances.table(case.neuron, inputs, outputs, membranes,
+                                                     sensitivity)
+    raise RuntimeError(f"{case.name}: no clean draw in {ATTEMPTS} attempts; change its Draw")
+
+
+def _clean(case: Case, inputs: dict, outputs: dict, membranes: float,
+           sensitivity: dict) -> bool:
+    if case.exact:
+        return tolerances.on_threshold(case.neuron, outputs)
+    if case.varied and np.unique(outputs["spikes"]).size < 2:
+        return False
+    jump = sensitivity["gradients"] > JUMP * tolerances.gradient_scale(inputs, outputs)
+    return not jump and tolerances.spikes_stable(case.neuron, outputs, membranes)

@@ -1,0 +1,94 @@
+"""Conv2d: 2-D cross-correlation by im2col and one BLAS matrix product."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from refsnn import validation
+from refsnn.nn.layer import Layer, float_array, float_dtype, generator, gradient
+from refsnn.nn.parameter import Parameter
+from refsnn.nn.windows import add_windows, output_size, pair, windows
+
+
+class Conv2d(Layer):
+    """``y[n, o, i, j] = b[o] + sum_{c, a, b} W[o, c, a, b] xp[n, c, i s + a, j s + b]``, with
+    ``xp`` the input ``x[N, C, H, W]`` zero-padded by ``padding`` on each side (torch's
+    ``conv2d``, a cross-correlation).
+
+    Computed by im2col: the windows become the rows of ``X[N Ho Wo, C kh kw]`` and
+    ``y = X W_mat^T + b`` with ``W_mat = W.reshape(O, C kh kw)``. Backward: ``dL/dW_mat =
+    g^T X``, ``dL/db = sum g``, and ``dL/dX = g W_mat`` scattered back onto the image
+    (col2im), with ``g = dL/dy`` as ``[N Ho Wo, O]``.
+
+    Initialisation: weight and bias from ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``,
+    ``fan_in = C kh kw`` (torch.nn.Conv2d's default). Weight decay applies to ``weight`` only.
+
+    kernel_size, stride (default 1), padding (default 0): an integer or an ``(h, w)`` pair.
+    rng: a ``numpy.random.Generator`` or an integer seed (required, as for Linear).
+    dtype: float32 or float64 (default).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple, *,
+                 stride: int | tuple = 1, padding: int | tuple = 0, bias: bool = True,
+                 rng: np.random.Generator | int, dtype: object = np.float64) -> None:
+        self.in_channels = validation.integer("in_channels", in_channels, minimum=1)
+        self.out_channels = validation.integer("out_channels", out_channels, minimum=1)
+        self.kernel_size = pair("kernel_size", kernel_size, minimum=1)
+        self.stride = pair("stride", stride, minimum=1)
+        self.padding = pair("padding", padding, minimum=0)
+        dtype = float_dtype("dtype", dtype)
+        rng = generator("rng", rng)
+        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        bound = 1.0 / math.sqrt(fan_in)
+        w = rng.uniform(-bound, bound, (self.out_channels, self.in_channels, *self.kernel_size))
+        self.weight = Parameter(w.astype(dtype), decay=True)
+        b = rng.uniform(-bound, bound, self.out_channels) if validation.flag("bias", bias) \
+            else None
+        self.bias = None if b is None else Parameter(b.astype(dtype))
+        self._x = None
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.weight.value.dtype
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        float_array("x", x, self.dtype, rank=4, shape=f"[N, C={self.in_channels}, H, W]")
+        if x.shape[1] != self.in_channels:
+            raise ValueError(f"x: expected shape [N, C={self.in_channels}, H, W], "
+                             f"got shape {x.shape}")
+        out_size = output_size("x", x.shape, self.kernel_size, self.stride, self.padding)
+        (ph, pw), n = self.padding, x.shape[0]
+        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+        # rows [n, i, j], columns [c, a, b]: the layout of W.reshape(O, C kh kw)
+        cols = windows(xp, self.kernel_size, self.stride, out_size).transpose(0, 2, 3, 1, 4, 5)
+        cols = cols.reshape(n * out_size[0] * out_size[1], -1)
+        y = cols @ self.weight.value.reshape(self.out_channels, -1).T
+        if self.bias is not None:
+            y += self.bias.value
+        self._x, self._cols, self._out_size = x, cols, out_size
+        return np.ascontiguousarray(y.reshape(n, *out_size, self.out_channels)
+                                    .transpose(0, 3, 1, 2))
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        x = self._cached()
+        n, (ho, wo) = x.shape[0], self._out_size
+        grad = gradient("grad", grad, (n, self.out_channels, ho, wo), self.dtype)
+        g = grad.transpose(0, 2, 3, 1).reshape(n * ho * wo, self.out_channels)
+        w_mat = self.weight.value.reshape(self.out_channels, -1)
+        self.weight.grad += (g.T @ self._cols).reshape(self.weight.value.shape)
+        if self.bias is not None:
+            self.bias.grad += g.sum(axis=0)
+        g_cols = (g @ w_mat).reshape(n, ho, wo, self.in_channels, *self.kernel_size)
+        (ph, pw), (h, w) = self.padding, x.shape[2:]
+        grad_xp = np.zeros((n, self.in_channels, h + 2 * ph, w + 2 * pw), self.dtype)
+        add_windows(grad_xp, g_cols.transpose(0, 3, 1, 2, 4, 5), self.stride)
+        return np.ascontiguousarray(grad_xp[:, :, ph:ph + h, pw:pw + w])
+
+    def parameters(self) -> dict[str, Parameter]:
+        return {"weight": self.weight} | ({} if self.bias is None else {"bias": self.bias})
+
+    def __repr__(self) -> str:
+        return (f"Conv2d({self.in_channels}, {self.out_channels}, {self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}, dtype={self.dtype})")

@@ -1,0 +1,112 @@
+"""Sequential: a network of layers run over T time steps, with BPTT through all of it."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from refsnn.nn.batchnorm import BatchNorm, fold_batchnorm
+from refsnn.nn.conv import Conv2d
+from refsnn.nn.layer import Layer, float_array
+from refsnn.nn.linear import Linear
+from refsnn.nn.parameter import Parameter
+
+
+class Sequential(Layer):
+    """``y = layer_L(... layer_1(x))`` over a run ``x[T, B, ...]`` (time on axis 0).
+
+    A stateless layer (``layer.temporal`` False: Linear, Conv2d, pooling, BatchNorm, Flatten)
+    is applied to every step at once: the run is viewed as one batch ``[T B, ...]`` and the
+    result viewed back as ``[T, B, ...]``. A temporal layer (a :class:`NeuronLayer`, Dropout)
+    receives the run ``[T, B, ...]`` itself; a neuron carries its membrane from step to step.
+
+    ``backward(dL/dy)`` runs the layers in reverse: the stateless layers' backward on the
+    ``[T B, ...]`` view (their parameter gradients summed over steps and samples), the
+    neurons' BPTT (refsnn.neurons.Neuron.backward) over the whole run. Together this is
+    backpropagation through time of the whole network. Returns dL/dx; every parameter's
+    gradient is added to its ``grad`` (call :meth:`zero_grad` between steps).
+    """
+
+    temporal = True
+
+    def __init__(self, *layers: Layer) -> None:
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise ValueError(f"layers[{i}]: expected a refsnn.nn layer, "
+                                 f"got {type(layer).__name__}")
+        self.layers = list(layers)
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        float_array("x", x, None, rank=tuple(range(2, 33)), shape="[T, B, ...]")
+        for layer in self.layers:
+            x = _per_step(layer.forward, x, training=training)
+        return x
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        for layer in reversed(self.layers):
+            grad = _per_step(layer.backward, grad)
+        return grad
+
+    def parameters(self) -> dict[str, Parameter]:
+        """Every layer's parameters, named ``"<layer index>.<name>"`` (e.g. ``"0.weight"``)."""
+        return {f"{i}.{name}": p for i, layer in enumerate(self.layers)
+                for name, p in layer.parameters().items()}
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        """Every layer's non-learned state (BatchNorm's running statistics), named alike."""
+        return {f"{i}.{name}": b for i, layer in enumerate(self.layers)
+                for name, b in layer.buffers().items()}
+
+    def zero_grad(self) -> None:
+        for p in self.parameters().values():
+            p.zero_grad()
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter's value and every buffer, by name (for checkpoints)."""
+        return {name: p.value.copy() for name, p in self.parameters().items()} | \
+            {name: b.copy() for name, b in self.buffers().items()}
+
+    def load_state(self, state: dict[str, np.ndarray]) -> None:
+        """Set every parameter and buffer from ``state`` (as returned by :meth:`state`), in
+        place; the names, shapes and dtypes must match exactly."""
+        targets = {name: p.value for name, p in self.parameters().items()} | self.buffers()
+        if set(state) != set(targets):
+            raise ValueError(f"state: expected the entries {sorted(targets)}, got "
+                             f"{sorted(state)}")
+        for name, target in targets.items():
+            value = np.asarray(state[name])
+            if value.shape != target.shape or value.dtype != target.dtype:
+                raise ValueError(f"state[{name!r}]: expected {target.dtype} {target.shape}, "
+                                 f"got {value.dtype} {value.shape}")
+            target[...] = value
+
+    def fold_batchnorm(self) -> Sequential:
+        """A copy for inference in which every BatchNorm that directly follows a Linear or
+        Conv2d is folded into it (:func:`refsnn.nn.batchnorm.fold_batchnorm`); its eval-mode
+        outputs equal this network's up to rounding."""
+        layers, i = [], 0
+        while i < len(self.layers):
+            layer = self.layers[i]
+            after = self.layers[i + 1] if i + 1 < len(self.layers) else None
+            if isinstance(layer, Linear | Conv2d) and isinstance(after, BatchNorm):
+                layers.append(fold_batchnorm(layer, after))
+                i += 2
+            else:
+                layers.append(copy.deepcopy(layer))
+                i += 1
+        return Sequential(*layers)
+
+    def __repr__(self) -> str:
+        inner = "".join(f"\n  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
+        return f"Sequential({inner}\n)"
+
+
+def _per_step(method, x: np.ndarray, **kwargs) -> np.ndarray:
+    """Apply a layer's ``forward`` or ``backward`` to a run ``x[T, B, ...]``: a temporal
+    layer gets it as is, a stateless one as the batch ``[T B, ...]``."""
+    if method.__self__.temporal:
+        return method(x, **kwargs)
+    steps, batch = x.shape[:2]
+    y = method(x.reshape(steps * batch, *x.shape[2:]), **kwargs)
+    return y.reshape(steps, batch, *y.shape[1:])

@@ -1,0 +1,16 @@
+"""The refsnn_numpy target: the NumPy reference through the target protocol (see refsnn.py)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import refsnn
+from refsnn.targets import refsnn as _refsnn
+
+NAME = "refsnn_numpy"
+VERSION = f"refsnn {refsnn.__version__} (numpy backend, the reference)"
+
+supports = _refsnn.supports
+forward = partial(_refsnn.forward, backend="numpy")
+backward = partial(_refsnn.backward, backend="numpy")
+surrogate_derivative = _refsnn.surrogate_derivative

@@ -1,0 +1,162 @@
+"""The conformance suite: the case table and the invariants, run against ``--target``.
+
+``python -m pytest spec_tests/test_conformance.py --target snntorch`` (or ``REFSNN_TARGET``;
+default ``refsnn``, i.e. refsnn's own kernels through the public target protocol). Every case
+of refsnn/conformance/cases.py runs through the target (refsnn/targets/<name>.py) and is
+compared with refsnn's NumPy reference: spikes exactly, membranes and gradients within the
+float64 tolerances of refsnn/conformance/compare.py. A case the target cannot express is
+skipped with the target's reason. Known disagreements are listed, with their size and reason,
+in spec_tests/expectations/<target>.txt; a listed case is an xfail that must still disagree.
+
+The invariants of test_neuron_properties.py are checked through the target's forward too, on the
+case table's neurons the target supports with hypothesis-drawn inputs and thresholds. For these
+hypothesis tests an expectation is an explicit check: a listed invariant must have a
+counterexample (``hypothesis.find``), not an xfail.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import find, given
+from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
+
+from refsnn import IF, LIF, PLIF
+from refsnn.conformance.cases import CASES, SURROGATE_CASES, binary_neurons
+from refsnn.conformance.compare import run_case, run_surrogate_case
+from refsnn.conformance.expectations import KnownDisagreement, matching, verdict
+from spec_tests.strategies import dyadic, inputs
+
+
+def params(cases):
+    return [pytest.param(case, id=case.id, marks=pytest.mark.conformance(case.id))
+            for case in cases]
+
+
+def judge(outcome, entries):
+    """Skip an unsupported case; raise KnownDisagreement for a listed disagreement; fail on an
+    unlisted one or on a listed one that no longer occurs."""
+    if outcome.status == "unsupported":
+        pytest.skip(f"unsupported: {outcome.reason}")
+    judged = verdict(outcome, entries)
+    if judged.known:
+        raise KnownDisagreement(f"{outcome.case_id}: {judged.message}")
+    assert judged.ok, judged.message
+
+
+@pytest.mark.parametrize("case", params(CASES))
+def test_case(target, target_expectations, case):
+    judge(run_case(target, case), target_expectations)
+
+
+@pytest.mark.parametrize("case", params(SURROGATE_CASES))
+def test_surrogate_derivative(target, target_expectations, case):
+    judge(run_surrogate_case(target, case), target_expectations)
+
+
+# --- invariants through the target's forward --------------------------------------------------
+
+THRESHOLDS = (0.5, 0.75, 1.0, 1.5, 2.0)  # dyadic, so that dyadic inputs stay exact
+
+
+def _rescaled(neuron, v_threshold):
+    """``neuron`` with threshold ``v_threshold`` and its reset value scaled alike (0 stays 0)."""
+    v_reset = None if neuron.v_reset is None else neuron.v_reset * v_threshold / neuron.v_threshold
+    return dataclasses.replace(neuron, v_threshold=v_threshold, v_reset=v_reset)
+
+
+def supported_neurons(target, models=(IF, LIF, PLIF), soft=None):
+    """The case table's binary neurons of ``models`` the target supports (optionally only soft
+    or hard resets), each with a drawn threshold; skips if there are none."""
+    pool = [n for n in binary_neurons().values() if isinstance(n, models)
+            and (soft is None or (n.v_reset is None) == soft) and target.supports(n) is None]
+    if not pool:
+        pytest.skip(f"{target.NAME} supports none of the neurons this invariant needs")
+    neurons = st.builds(_rescaled, st.sampled_from(pool), st.sampled_from(THRESHOLDS))
+    return neurons.filter(lambda n: target.supports(n) is None)
+
+
+def hold(invariant_id, entries, strategy, prop):
+    """Check ``prop`` on hypothesis examples of ``strategy``; if the expectations list
+    ``invariant_id``, instead require a counterexample (strict: a listed violation that no
+    longer occurs fails)."""
+    listed = matching(entries, invariant_id)
+    if not listed:
+        given(strategy)(prop)()
+        return
+    try:
+        find(strategy, lambda example: _violates(prop, example))
+    except NoSuchExample:
+        pytest.fail(f"{invariant_id}: listed violation (line {listed[0].line}) no longer "
+                    f"occurs: {listed[0].reason}")
+
+
+def _violates(prop, example):
+    try:
+        prop(example)
+    except AssertionError:
+        return True
+    return False
+
+
+def run(target, neuron, x, v0=None):
+    """The target's forward from ``v0`` (default: the neuron's rest potential)."""
+    v0 = np.full(x.shape[1:], neuron.rest_potential if v0 is None else v0)
+    return target.forward(neuron, x, v0)
+
+
+def test_spikes_are_binary_and_mark_threshold_crossings(target, target_expectations):
+    def prop(example):
+        neuron, x = example
+        spikes, h, _ = run(target, neuron, x)
+        assert set(np.unique(spikes)) <= {0.0, 1.0}
+        if h is not None:  # only where the target exposes H
+            above = h >= neuron.v_threshold if neuron.compare == ">=" else h > neuron.v_threshold
+            np.testing.assert_array_equal(spikes, above)
+
+    hold("invariant/spikes-binary", target_expectations,
+         st.tuples(supported_neurons(target), inputs()), prop)
+
+
+def test_hard_reset_sets_v_reset_exactly_where_spiked(target, target_expectations):
+    def prop(example):
+        neuron, x = example
+        spikes, h, v = run(target, neuron, x)
+        fired = spikes == 1
+        assert np.all(v[fired] == neuron.v_reset)
+        if h is not None:
+            np.testing.assert_array_equal(v[~fired], h[~fired])
+
+    hold("invariant/hard-reset-value", target_expectations,
+         st.tuples(supported_neurons(target, soft=False), inputs()), prop)
+
+
+def test_soft_reset_if_conserves_charge_exactly(target, target_expectations):
+    """IF from v0 = 0 with dyadic inputs: sum_t X[t] = V[T-1] + v_threshold * (spike count),
+    with equality (every partial sum is exact)."""
+    @st.composite
+    def dyadic_inputs(draw):
+        steps, n = draw(st.integers(1, 40), label="T"), draw(st.integers(1, 8), label="n")
+        return dyadic(draw, (steps, n), -2, 4)
+
+    def prop(example):
+        neuron, x = example
+        spikes, _, v = run(target, neuron, x, 0.0)
+        np.testing.assert_array_equal(x.sum(0), v[-1] + neuron.v_threshold * spikes.sum(0))
+
+    hold("invariant/soft-reset-if-conserves-charge", target_expectations,
+         st.tuples(supported_neurons(target, models=(IF,), soft=True), dyadic_inputs()), prop)
+
+
+def test_zero_input_from_rest_never_fires_and_stays_at_rest(target, target_expectations):
+    def prop(example):
+        neuron, steps, n = example
+        spikes, _, v = run(target, neuron, np.zeros((steps, n)))
+        assert not spikes.any()
+        assert np.all(v == neuron.rest_potential)
+
+    hold("invariant/zero-input-stays-at-rest", target_expectations,
+         st.tuples(supported_neurons(target), st.integers(1, 30), st.integers(1, 5)), prop)
