@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from refsnn import validation
@@ -38,15 +36,10 @@ class Conv2d(Layer):
         self.kernel_size = pair("kernel_size", kernel_size, minimum=1)
         self.stride = pair("stride", stride, minimum=1)
         self.padding = pair("padding", padding, minimum=0)
-        dtype = float_dtype("dtype", dtype)
-        rng = generator("rng", rng)
-        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-        bound = 1.0 / math.sqrt(fan_in)
-        w = rng.uniform(-bound, bound, (self.out_channels, self.in_channels, *self.kernel_size))
-        self.weight = Parameter(w.astype(dtype), decay=True)
-        b = rng.uniform(-bound, bound, self.out_channels) if validation.flag("bias", bias) \
-            else None
-        self.bias = None if b is None else Parameter(b.astype(dtype))
+        self.weight, self.bias = Parameter.uniform_weights(
+            generator("rng", rng), (self.out_channels, self.in_channels, *self.kernel_size),
+            self.in_channels * self.kernel_size[0] * self.kernel_size[1],
+            validation.flag("bias", bias), float_dtype("dtype", dtype))
         self._x = None
 
     @property

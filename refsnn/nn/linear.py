@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from refsnn import validation
@@ -30,14 +28,9 @@ class Linear(Layer):
                  bias: bool = True, dtype: object = np.float64) -> None:
         self.in_features = validation.integer("in_features", in_features, minimum=1)
         self.out_features = validation.integer("out_features", out_features, minimum=1)
-        dtype = float_dtype("dtype", dtype)
-        rng = generator("rng", rng)
-        bound = 1.0 / math.sqrt(self.in_features)
-        w = rng.uniform(-bound, bound, (self.out_features, self.in_features))
-        self.weight = Parameter(w.astype(dtype), decay=True)
-        b = rng.uniform(-bound, bound, self.out_features) if validation.flag("bias", bias) \
-            else None
-        self.bias = None if b is None else Parameter(b.astype(dtype))
+        self.weight, self.bias = Parameter.uniform_weights(
+            generator("rng", rng), (self.out_features, self.in_features), self.in_features,
+            validation.flag("bias", bias), float_dtype("dtype", dtype))
         self._x = None
 
     @property

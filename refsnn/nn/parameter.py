@@ -35,6 +35,17 @@ class Parameter:
         if self.minimum is not None:
             np.maximum(self.value, self.minimum, out=self.value)
 
+    @classmethod
+    def uniform_weights(cls, rng: np.random.Generator, shape: tuple, fan_in: int, bias: bool,
+                        dtype: np.dtype) -> tuple[Parameter, Parameter | None]:
+        """``(weight, bias or None)`` drawn from ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``, torch's
+        default for Linear and Conv2d; the weight decays, the bias (``[shape[0]]``) does not."""
+        bound = 1.0 / np.sqrt(fan_in)
+        weight = cls(rng.uniform(-bound, bound, shape).astype(dtype), decay=True)
+        if not bias:
+            return weight, None
+        return weight, cls(rng.uniform(-bound, bound, shape[0]).astype(dtype))
+
     def __repr__(self) -> str:
         return (f"Parameter(shape={self.value.shape}, dtype={self.value.dtype}, "
                 f"decay={self.decay}, minimum={self.minimum})")

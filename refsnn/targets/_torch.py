@@ -37,6 +37,13 @@ def scalar_gradient(tensor: torch.Tensor) -> float:
     return float(gradient(tensor))
 
 
+def forward_after_reset(run: Callable, neuron: object, x: np.ndarray, v0: np.ndarray) -> tuple:
+    """A peer target's ``forward``: ``(spikes, None, v)`` from its ``run(neuron, x, v0)``, which
+    ends with the spikes and the membrane after the reset (no peer exposes the one before)."""
+    *_, spikes, v = run(neuron, x, v0)
+    return numpy(spikes), None, numpy(v)
+
+
 def backpropagate(spikes: torch.Tensor, v: torch.Tensor, grad_spikes: np.ndarray,
                   grad_v: np.ndarray | None) -> None:
     """Run the framework's autograd on ``L = sum(grad_spikes * spikes) + sum(grad_v * v)``."""

@@ -65,8 +65,7 @@ def supports(neuron: Neuron) -> str | None:
 
 def forward(neuron: Neuron, x: np.ndarray, v0: np.ndarray) -> tuple:
     """``(spikes, None, v)``: Norse returns the membrane after the reset only."""
-    _, _, _, spikes, v = _run(neuron, x, v0)
-    return _torch.numpy(spikes), None, _torch.numpy(v)
+    return _torch.forward_after_reset(_run, neuron, x, v0)
 
 
 def backward(neuron: Neuron, x: np.ndarray, v0: np.ndarray, grad_spikes: np.ndarray,
