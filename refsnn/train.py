@@ -245,7 +245,7 @@ def _train(config: Config, progress: bool, dataset: datasets.Dataset | None) -> 
             scores = readout.mean_over_time(out)
             loss, grad = _loss(config, scores, labels)
             net.zero_grad()
-            net.backward(readout.mean_over_time_backward(grad, config.steps))
+            net.backward(readout.mean_over_time_backward(grad, config.steps), input_grad=False)
             optimizer.step()
             total_loss += loss * len(index)
             correct += int(np.sum(scores.argmax(axis=1) == labels))

@@ -325,6 +325,25 @@ def test_network_step_mode_numba_equals_numpy_reference():
                                    atol=1e-14, err_msg=name)
 
 
+@pytest.mark.parametrize("first", ["Linear", "Flatten-Linear"])
+def test_backward_without_input_gradient_gives_the_same_parameter_gradients(first):
+    """``input_grad=False`` skips the layers before the first with parameters and that one's
+    dL/dx; every parameter gradient must be what the full backward gives, bit for bit."""
+    rng = np.random.default_rng(4)
+    x, grad = rng.normal(0.5, 1.0, (3, 4, 2, 3)), rng.normal(size=(3, 4, 5))
+    results = []
+    for input_grad in (True, False):
+        layers = [Linear(6, 7, rng=1), NeuronLayer(PLIF()), Linear(7, 5, rng=2)]
+        net = Sequential(*([Flatten()] if first == "Flatten-Linear" else []), *layers)
+        net.forward(x if first == "Flatten-Linear" else x.reshape(3, 4, 6), training=True)
+        returned = net.backward(grad, input_grad=input_grad)
+        assert (returned is None) == (not input_grad)
+        results.append({name: p.grad.copy() for name, p in net.parameters().items()})
+    assert results[0].keys() == results[1].keys()
+    for name in results[0]:
+        np.testing.assert_array_equal(results[0][name], results[1][name], err_msg=name)
+
+
 # --- 3. BatchNorm folding -------------------------------------------------------------------
 
 def test_folding_batchnorm_leaves_eval_outputs_unchanged():

@@ -49,7 +49,7 @@ def refsnn_epoch(x, y, dtype):
         scores = readout.mean_over_time(net.forward(encoding.direct(xb, T), training=True))
         loss, grad = losses.cross_entropy(scores, yb)
         net.zero_grad()
-        net.backward(readout.mean_over_time_backward(grad, T))
+        net.backward(readout.mean_over_time_backward(grad, T), input_grad=False)
         opt.step()
         return loss
     return step

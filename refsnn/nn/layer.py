@@ -29,6 +29,11 @@ class Layer:
     def backward(self, grad: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def backward_parameters(self, grad: np.ndarray) -> None:
+        """``backward`` for the parameters' gradients only, when dL/dx is not needed (the
+        network's first layer); a layer whose input gradient costs work of its own skips it."""
+        self.backward(grad)
+
     def parameters(self) -> dict[str, Parameter]:
         """The learnable parameters by name (empty for a layer without any)."""
         return {}

@@ -49,12 +49,19 @@ class Linear(Layer):
         return y
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
+        return self._parameter_gradients(grad) @ self.weight.value
+
+    def backward_parameters(self, grad: np.ndarray) -> None:
+        self._parameter_gradients(grad)
+
+    def _parameter_gradients(self, grad: np.ndarray) -> np.ndarray:
+        """Add dL/dW and dL/db; return the checked ``grad``."""
         x = self._cached()
         grad = gradient("grad", grad, (x.shape[0], self.out_features), self.dtype)
         self.weight.grad += grad.T @ x
         if self.bias is not None:
             self.bias.grad += grad.sum(axis=0)
-        return grad @ self.weight.value
+        return grad
 
     def parameters(self) -> dict[str, Parameter]:
         return {"weight": self.weight} | ({} if self.bias is None else {"bias": self.bias})

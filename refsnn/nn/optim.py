@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numba as nb
 import numpy as np
 
 from refsnn import validation
@@ -97,14 +98,23 @@ class Adam(Optimizer):
         self.v = [np.zeros_like(p.value) for p in self.params]
 
     def _update(self, i: int, p: Parameter, grad: np.ndarray) -> None:
+        cast = p.value.dtype.type  # float32 parameters are updated in float32, as torch does
         b1, b2 = self.betas
-        m, v = self.m[i], self.v[i]
-        m += (grad - m) * (1.0 - b1)  # torch's lerp_(grad, 1 - b1)
-        v *= b2
-        v += (1.0 - b2) * grad * grad
-        step_size = self.lr / (1.0 - b1 ** self.steps)
-        denom = np.sqrt(v) / math.sqrt(1.0 - b2 ** self.steps) + self.eps
-        p.value -= step_size * (m / denom)
+        _adam_step(p.value.reshape(-1), np.ascontiguousarray(grad).reshape(-1),
+                   self.m[i].reshape(-1), self.v[i].reshape(-1), cast(b2), cast(1.0 - b1),
+                   cast(1.0 - b2), cast(math.sqrt(1.0 - b2 ** self.steps)), cast(self.eps),
+                   cast(self.lr / (1.0 - b1 ** self.steps)))
+
+
+@nb.njit(cache=True)
+def _adam_step(value, grad, m, v, b2, one_minus_b1, one_minus_b2, bias2_root, eps, step_size):
+    """Adam's update of one parameter in one pass, in place, with torch's order of operations:
+    ``m += (g - m)(1 - b1)`` (lerp), ``v = v b2 + ((1 - b2) g) g``,
+    ``p -= (m / (sqrt(v) / sqrt(1 - b2^n) + eps)) lr / (1 - b1^n)``."""
+    for j in range(value.size):
+        m[j] += (grad[j] - m[j]) * one_minus_b1
+        v[j] = v[j] * b2 + grad[j] * one_minus_b2 * grad[j]
+        value[j] -= m[j] / (np.sqrt(v[j]) / bias2_root + eps) * step_size
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}

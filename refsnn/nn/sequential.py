@@ -6,6 +6,7 @@ import copy
 
 import numpy as np
 
+from refsnn import validation
 from refsnn.nn.batchnorm import BatchNorm, fold_batchnorm
 from refsnn.nn.conv import Conv2d
 from refsnn.nn.layer import Layer, float_array
@@ -43,10 +44,21 @@ class Sequential(Layer):
             x = _per_step(layer.forward, x, training=training)
         return x
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        for layer in reversed(self.layers):
+    def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        """BPTT of the whole network from dL/dy; returns dL/dx. ``input_grad=False`` (training:
+        dL/dx of the data is not needed) skips the layers before the first one with parameters
+        and that one's input gradient, and returns None."""
+        with_params = [i for i, layer in enumerate(self.layers) if layer.parameters()]
+        first = 0 if validation.flag("input_grad", input_grad) or not with_params \
+            else with_params[0]
+        for layer in reversed(self.layers[first + (not input_grad):]):
             grad = _per_step(layer.backward, grad)
-        return grad
+        if input_grad:
+            return grad
+        if with_params:
+            layer = self.layers[first]
+            layer.backward_parameters(grad if layer.temporal else _batch(grad))
+        return None
 
     def parameters(self) -> dict[str, Parameter]:
         """Every layer's parameters, named ``"<layer index>.<name>"`` (e.g. ``"0.weight"``)."""
@@ -107,6 +119,10 @@ def _per_step(method, x: np.ndarray, **kwargs) -> np.ndarray:
     layer gets it as is, a stateless one as the batch ``[T B, ...]``."""
     if method.__self__.temporal:
         return method(x, **kwargs)
-    steps, batch = x.shape[:2]
-    y = method(x.reshape(steps * batch, *x.shape[2:]), **kwargs)
-    return y.reshape(steps, batch, *y.shape[1:])
+    y = method(_batch(x), **kwargs)
+    return y.reshape(*x.shape[:2], *y.shape[1:])
+
+
+def _batch(x: np.ndarray) -> np.ndarray:
+    """The run ``x[T, B, ...]`` viewed as one batch ``[T B, ...]``."""
+    return x.reshape(x.shape[0] * x.shape[1], *x.shape[2:])
