@@ -40,8 +40,8 @@ compiles them). They are written to be well conditioned: the sigmoid's ``s (1 - 
 evaluated as ``e / (1 + e)^2`` with ``e = exp(-alpha |x|)``, and its primitive as
 ``(1 + tanh(alpha x / 2)) / 2``; neither overflows.
 
-The forward Heaviside convention at exactly ``x = 0`` is a neuron parameter, not a surrogate one:
-see :func:`heaviside`.
+The forward step's convention at exactly ``x = 0`` is a neuron parameter (``compare``), not a
+surrogate one: see refsnn/neurons/kinds/binary.py.
 """
 
 from __future__ import annotations
@@ -55,16 +55,6 @@ import numpy as np
 from refsnn import validation
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
-
-
-def heaviside(x: np.ndarray, compare: str) -> np.ndarray:
-    """The spike step: ``1`` where ``x >= 0`` (``compare=">="``) or ``x > 0`` (``">"``), else 0.
-
-    SpikingJelly fires at ``x >= 0`` (``surrogate.heaviside``); snnTorch, Norse and NIR at
-    ``x > 0`` (see docs/semantics.md). The result has ``x``'s dtype.
-    """
-    fired = x >= 0 if compare == ">=" else x > 0
-    return fired.astype(x.dtype)
 
 
 # --- g0 and Phi0 of every canonical surrogate (shared by NumPy and Numba) -------------------

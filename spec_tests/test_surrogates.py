@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from refsnn import surrogates
-from refsnn.surrogates import SURROGATES, heaviside
+from refsnn.surrogates import SURROGATES
 
 # g(0) / scale for each canonical surrogate, from the formulas (not from the code)
 PEAK = {
@@ -87,12 +87,6 @@ def test_dtype_is_preserved(cls, dtype):
     s = cls()
     assert s.derivative(x).dtype == dtype and s.primitive(x).dtype == dtype
     assert cls.g0(x, dtype(s.alpha)).dtype == dtype  # no float64 constant leaks into float32
-
-
-def test_heaviside_conventions():
-    x = np.array([-1.0, 0.0, 1e-300, 1.0])
-    np.testing.assert_array_equal(heaviside(x, ">="), [0, 1, 1, 1])
-    np.testing.assert_array_equal(heaviside(x, ">"), [0, 0, 1, 1])
 
 
 @pytest.mark.parametrize("alias, canonical_name", [
