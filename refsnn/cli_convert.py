@@ -1,0 +1,133 @@
+"""``refsnn convert``: its arguments and what it runs (the experiment of
+refsnn/convert/experiment.py; docs/conversion.md describes the rules)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from refsnn.convert.experiment import METHODS, Config
+from refsnn.data import DATASETS
+
+DEFAULT = Config()
+
+
+def _integers(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if not values or min(values) < 0:
+        raise argparse.ArgumentTypeError(f"expected comma-separated non-negative integers, "
+                                         f"got {text!r}")
+    return values
+
+
+def _methods(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(","))
+    unknown = [name for name in names if name not in METHODS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown method(s) {unknown}; expected names from "
+                                         f"{', '.join(METHODS)}")
+    return names
+
+
+def _joined(values: tuple) -> str:
+    return ",".join(map(str, values))
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """The ``convert`` subcommand's arguments (defaults: :class:`Config`'s)."""
+    d = DEFAULT
+    p = sub.add_parser("convert", help="train ANNs, convert them to rate-coded SNNs by every "
+                       "rule of Yan, Zhou & Wong (TNNLS), evaluate over T",
+                       description="Train the ANNs (ReLU, and clamp-quantized per T), convert "
+                       "them by each method (baselines, the paper's rules, the ablations), "
+                       "print test accuracy per method and T. Seeded. Methods: "
+                       + "; ".join(f"{k}: {m.description}" for k, m in METHODS.items()))
+    p.add_argument("--data", choices=tuple(DATASETS), default=d.data,
+                   help=f"dataset (default {d.data})")
+    p.add_argument("--model", choices=("mlp", "cnn"), default=d.model,
+                   help=f"ANN shape (default {d.model})")
+    p.add_argument("--hidden", type=_integers, default=d.hidden,
+                   help=f"mlp hidden widths (default {_joined(d.hidden)})")
+    p.add_argument("--channels", type=_integers, default=d.channels,
+                   help=f"cnn channels per stage (default {_joined(d.channels)})")
+    p.add_argument("--T", dest="steps", type=_integers, default=d.steps,
+                   help=f"time windows to evaluate (default {_joined(d.steps)})")
+    p.add_argument("--ceiling", type=float, default=d.ceiling,
+                   help=f"clip ceiling T/q of the quantized ANNs: q = ceil(T / ceiling) "
+                   f"(default {d.ceiling}, the authors' CIFAR value)")
+    p.add_argument("--methods", type=_methods, default=d.methods,
+                   help=f"comma-separated rows (default all: {_joined(d.methods)})")
+    p.add_argument("--seeds", type=_integers, default=d.seeds,
+                   help=f"comma-separated seeds; mean +- std over them (default "
+                   f"{_joined(d.seeds)})")
+    p.add_argument("--epochs", type=int, default=d.epochs,
+                   help=f"ANN training epochs (default {d.epochs})")
+    p.add_argument("--batch", type=int, default=d.batch, help=f"(default {d.batch})")
+    p.add_argument("--lr", type=float, default=d.lr, help=f"Adam's rate (default {d.lr})")
+    p.add_argument("--percentile", type=float, default=d.percentile,
+                   help=f"for percentile-norm (default {d.percentile})")
+    p.add_argument("--ctt-rate", type=float, default=d.ctt_rate,
+                   help=f"CTT's eta (default {d.ctt_rate})")
+    p.add_argument("--ctt-epochs", type=int, default=d.ctt_epochs,
+                   help=f"CTT passes over the training set (default {d.ctt_epochs})")
+    p.add_argument("--tau", type=float, default=d.tau,
+                   help="LIF time constant of the converted neurons (default inf: IF)")
+    p.add_argument("--dtype", choices=("float32", "float64"), default=d.dtype,
+                   help=f"(default {d.dtype})")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="write DIR/results.json (and DIR/accuracy.png with --plot)")
+    p.add_argument("--plot", action="store_true",
+                   help="plot accuracy vs T (needs --out and matplotlib)")
+    p.add_argument("--force", action="store_true", help="overwrite an earlier run's files")
+    p.add_argument("--threads", type=int, default=1,
+                   help="Numba and BLAS threads (default 1; 0 = the libraries' defaults)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the experiment; print the table; write the JSON and plot. Exit status 2 on a bad
+    argument, a missing package or an existing output without --force."""
+    try:
+        config = Config(**{name: getattr(args, name) for name in Config.__dataclass_fields__
+                           if hasattr(args, name)})
+        paths = _outputs(args)
+        from refsnn.convert import experiment, report
+        from refsnn.train import limit_threads
+
+        start = time.perf_counter()
+        with limit_threads(args.threads or None):
+            results = experiment.run(config, progress=not args.quiet)
+        seconds = time.perf_counter() - start
+        written = [report.write_json(paths["json"], results, force=args.force)] if paths else []
+        if args.plot:
+            written.append(report.plot(paths["plot"], results, force=args.force))
+    except (ValueError, ImportError, FileExistsError) as error:
+        print(f"refsnn convert: error: {error}", file=sys.stderr)
+        return 2
+    print(f"{config.data}, {config.model}: test accuracy (%) of the ANNs and of their SNNs, "
+          f"seeds {_joined(config.seeds)} ({seconds:.1f} s)\n")
+    print(report.table(results))
+    print(report.legend(results), end="")
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _outputs(args: argparse.Namespace) -> dict[str, Path]:
+    """The files to write, checked before any work: none without --out."""
+    if args.out is None:
+        if args.plot:
+            raise ValueError("plot: --plot needs --out DIR")
+        return {}
+    paths = {"json": args.out / "results.json"}
+    if args.plot:
+        paths["plot"] = args.out / "accuracy.png"
+    for path in paths.values():
+        if path.exists() and not args.force:
+            raise FileExistsError(f"{path}: exists; pass --force to overwrite it")
+    return paths

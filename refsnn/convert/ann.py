@@ -1,0 +1,144 @@
+"""The ANNs to convert, and their training with refsnn's layers and optimizers.
+
+An ANN here is a :class:`refsnn.nn.Sequential` of stateless layers run with one time step
+(``x[1, B, ...]``): blocks of weights (Linear or Conv2d, BatchNorm, optional AvgPool2d)
+each followed by an activation (:class:`ClampQuantize` or :class:`ReLU`), then an output
+Linear. With the quantized activation the input is quantized too (a ``ClampQuantize`` or an
+``InputExpansion`` as the first layer), as the authors' code trains on quantized images
+(``AddQuantization``). Pooling sits before the activation, so that every block ends in
+exactly one activation (the code also re-quantizes after its pools, which this layout makes
+unnecessary).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm import tqdm
+
+from refsnn import validation
+from refsnn.convert.activation import ClampQuantize, InputExpansion, ReLU
+from refsnn.nn import Adam, Flatten, Linear, Sequential, losses, readout, schedule
+from refsnn.nn.batchnorm import BatchNorm
+from refsnn.nn.conv import Conv2d
+from refsnn.nn.layer import Layer
+from refsnn.nn.pool import AvgPool2d
+
+
+@dataclass(frozen=True)
+class Activation:
+    """Which activation the ANN is trained with: ``"relu"``, or ``"cq"`` (clamp and quantize
+    for ``steps`` T and ``levels`` q) with ``expand_input`` (ICE) or a quantized input."""
+
+    kind: str = "relu"
+    steps: int = 1
+    levels: int = 1
+    expand_input: bool = False
+
+    def __post_init__(self) -> None:
+        validation.choice("kind", self.kind, ("relu", "cq"))
+        validation.integer("steps", self.steps, minimum=1)
+        validation.integer("levels", self.levels, minimum=2 if self.expand_input else 1)
+        validation.flag("expand_input", self.expand_input)
+
+    def layer(self) -> Layer:
+        if self.kind == "relu":
+            return ReLU()
+        return ClampQuantize(self.steps, self.levels)
+
+    def input_layers(self) -> list[Layer]:
+        """The layers that prepare the input: none for ReLU, else its quantizer."""
+        if self.kind == "relu":
+            return []
+        if self.expand_input:
+            return [InputExpansion(self.steps, self.levels)]
+        return [ClampQuantize(self.steps, self.levels)]
+
+    @property
+    def input_copies(self) -> int:
+        return 3 if self.kind == "cq" and self.expand_input else 1
+
+
+def mlp(input_shape: tuple, classes: int, activation: Activation, *,
+        hidden: tuple[int, ...] = (256, 256), rng: np.random.Generator | int = 0,
+        dtype: object = np.float64) -> Sequential:
+    """``[input quantizer], Flatten, [Linear(h), BatchNorm(h), activation] per h, Linear``."""
+    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    layers = activation.input_layers() + [Flatten()]
+    features = math.prod(input_shape) * activation.input_copies
+    for i, width in enumerate(hidden):
+        validation.integer(f"hidden[{i}]", width, minimum=1)
+        layers += [Linear(features, width, rng=rng, dtype=dtype),
+                   BatchNorm(width, dtype=dtype), activation.layer()]
+        features = width
+    return Sequential(*layers, Linear(features, classes, rng=rng, dtype=dtype))
+
+
+def cnn(input_shape: tuple, classes: int, activation: Activation, *,
+        channels: tuple[int, ...] = (16, 32), rng: np.random.Generator | int = 0,
+        dtype: object = np.float64) -> Sequential:
+    """``[input quantizer]``, then per entry ``c`` of ``channels``: ``Conv2d(c, 3x3, padding
+    1), BatchNorm(c), AvgPool2d(2), activation``; then ``Flatten, Linear``. ``input_shape`` is
+    ``[C, H, W]``."""
+    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    if len(input_shape) != 3:
+        raise ValueError(f"input_shape: expected [C, H, W] for the cnn, got {input_shape}")
+    c, h, w = input_shape
+    c *= activation.input_copies
+    layers = activation.input_layers()
+    for i, width in enumerate(channels):
+        validation.integer(f"channels[{i}]", width, minimum=1)
+        if min(h, w) < 2:
+            raise ValueError(f"channels: {len(channels)} pooling stages shrink the input "
+                             f"{input_shape} to nothing")
+        layers += [Conv2d(c, width, 3, padding=1, rng=rng, dtype=dtype),
+                   BatchNorm(width, dtype=dtype), AvgPool2d(2), activation.layer()]
+        c, h, w = width, h // 2, w // 2
+    return Sequential(*layers, Flatten(), Linear(c * h * w, classes, rng=rng, dtype=dtype))
+
+
+MODELS = {"mlp": mlp, "cnn": cnn}
+
+
+@dataclass(frozen=True)
+class Training:
+    """How an ANN is trained: Adam (torch's rule) with ``lr`` annealed by a cosine schedule
+    over ``epochs``, cross-entropy, minibatches of ``batch`` in a seeded order."""
+
+    epochs: int = 10
+    batch: int = 64
+    lr: float = 1e-2
+    weight_decay: float = 0.0
+
+    def __post_init__(self) -> None:
+        validation.integer("epochs", self.epochs, minimum=1)
+        validation.integer("batch", self.batch, minimum=1)
+        validation.real_scalar("lr", self.lr, minimum=0.0, inclusive=False)
+        validation.real_scalar("weight_decay", self.weight_decay, minimum=0.0)
+
+
+def train(net: Sequential, x: np.ndarray, y: np.ndarray, training: Training, *,
+          rng: np.random.Generator, progress: bool = False, desc: str = "ANN") -> Sequential:
+    """Train ``net`` in place on ``x[N, ...]``, ``y[N]`` and return it."""
+    optimizer = Adam(net.parameters(), training.lr, weight_decay=training.weight_decay)
+    for epoch in tqdm(range(training.epochs), desc=desc, disable=not progress, leave=False):
+        optimizer.lr = schedule.cosine(training.lr, epoch, training.epochs)
+        order = rng.permutation(len(x))
+        for start in range(0, len(order), training.batch):
+            index = order[start:start + training.batch]
+            if len(index) < 2:  # BatchNorm needs two samples per channel
+                continue
+            scores = net.forward(x[index][None], training=True)[0]
+            _, grad = losses.cross_entropy(scores, y[index])
+            net.zero_grad()
+            net.backward(grad[None], input_grad=False)
+            optimizer.step()
+    return net
+
+
+def predict(net: Sequential, x: np.ndarray, *, batch: int = 500) -> np.ndarray:
+    """The ANN's logits ``[N, classes]`` in eval mode."""
+    return np.concatenate([readout.mean_over_time(net.forward(x[i:i + batch][None]))
+                           for i in range(0, len(x), batch)])
