@@ -80,7 +80,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dtype", choices=("float32", "float64"), default=d.dtype,
                    help=f"(default {d.dtype})")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
-                   help="write DIR/results.json (and DIR/accuracy.png with --plot)")
+                   help="write DIR/results.json, the trained ANNs as DIR/anns/*.npz and, with "
+                   "--plot, DIR/accuracy.png")
+    p.add_argument("--reuse", action="store_true",
+                   help="load the ANNs an earlier run saved in DIR/anns instead of training "
+                   "them (their settings must match)")
     p.add_argument("--plot", action="store_true",
                    help="plot accuracy vs T (needs --out and matplotlib)")
     p.add_argument("--force", action="store_true", help="overwrite an earlier run's files")
@@ -101,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
 
         start = time.perf_counter()
         with limit_threads(args.threads or None):
-            results = experiment.run(config, progress=not args.quiet)
+            results = experiment.run(config, progress=not args.quiet, reuse=args.reuse,
+                                     ann_dir=args.out / "anns" if args.out else None,
+                                     force=args.force)
         seconds = time.perf_counter() - start
         written = [report.write_json(paths["json"], results, force=args.force)] if paths else []
         if args.plot:
@@ -121,8 +127,8 @@ def run(args: argparse.Namespace) -> int:
 def _outputs(args: argparse.Namespace) -> dict[str, Path]:
     """The files to write, checked before any work: none without --out."""
     if args.out is None:
-        if args.plot:
-            raise ValueError("plot: --plot needs --out DIR")
+        if args.plot or args.reuse:
+            raise ValueError("out: --plot and --reuse need --out DIR")
         return {}
     paths = {"json": args.out / "results.json"}
     if args.plot:

@@ -12,8 +12,11 @@ unnecessary).
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
@@ -142,3 +145,47 @@ def predict(net: Sequential, x: np.ndarray, *, batch: int = 500) -> np.ndarray:
     """The ANN's logits ``[N, classes]`` in eval mode."""
     return np.concatenate([readout.mean_over_time(net.forward(x[i:i + batch][None]))
                            for i in range(0, len(x), batch)])
+
+
+ANN_FORMAT = "refsnn-ann-1"
+
+
+def save(path: Path, net: Sequential, meta: dict, *, force: bool = False) -> Path:
+    """Write ``net``'s parameters and buffers and ``meta`` (JSON: what :func:`load` needs to
+    rebuild it, see :func:`describe`) to an ``.npz`` (no pickles), atomically; an existing file
+    is an error unless ``force``."""
+    from refsnn.train import _atomic_write
+
+    arrays = {f"state/{name}": value for name, value in net.state().items()}
+    text = json.dumps({"format": ANN_FORMAT} | meta)
+    _atomic_write(Path(path), lambda f: np.savez(f, meta=np.array(text), **arrays), force=force)
+    return Path(path)
+
+
+def describe(model: str, input_shape: tuple, classes: int, activation: Activation,
+             size: dict, dtype: object, training: Training, seed: int) -> dict:
+    """Everything an ANN's weights depend on, as saved with it."""
+    return {"model": model, "input_shape": list(input_shape), "classes": classes,
+            "activation": dataclasses.asdict(activation),
+            "size": {k: list(v) for k, v in size.items()}, "dtype": np.dtype(dtype).name,
+            "training": dataclasses.asdict(training), "seed": seed}
+
+
+def load(path: Path) -> tuple[Sequential, dict]:
+    """The ANN saved by :func:`save` (rebuilt from its meta, then its state loaded) and the
+    meta."""
+    with np.load(path, allow_pickle=False) as f:
+        if "meta" not in f.files:
+            raise ValueError(f"path: {path} is not a refsnn ANN file (no 'meta' entry)")
+        meta = json.loads(str(f["meta"]))
+        if meta.get("format") != ANN_FORMAT:
+            raise ValueError(f"path: expected a {ANN_FORMAT} file, got format "
+                             f"{meta.get('format')!r}")
+        state = {name.removeprefix("state/"): f[name] for name in f.files
+                 if name.startswith("state/")}
+    size = {k: tuple(v) for k, v in meta["size"].items()}
+    net = MODELS[meta["model"]](tuple(meta["input_shape"]), meta["classes"],
+                                Activation(**meta["activation"]), rng=0, dtype=meta["dtype"],
+                                **size)
+    net.load_state(state)
+    return net, meta

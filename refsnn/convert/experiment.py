@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
@@ -73,7 +74,7 @@ class Config:
     batch: int = 64
     lr: float = 1e-2
     percentile: float = 99.9
-    ctt_rate: float = 0.01
+    ctt_rate: float = 0.1
     ctt_epochs: int = 1
     tau: float = float("inf")
     dtype: str = "float64"
@@ -125,15 +126,47 @@ class Results:
 ANN_NAMES = {("relu", False): "ANN, ReLU", ("cq", True): "ANN, CQ + ICE", ("cq", False): "ANN, CQ"}
 
 
-def run(config: Config, *, progress: bool = True) -> Results:
-    """Train, convert and evaluate as ``config`` says, for every seed."""
+def run(config: Config, *, progress: bool = True, ann_dir: Path | None = None,
+        reuse: bool = False, force: bool = False) -> Results:
+    """Train, convert and evaluate as ``config`` says, for every seed.
+
+    ``ann_dir``: save every trained ANN there (:func:`refsnn.convert.ann.save`; an existing
+    file is an error unless ``force``), or, with ``reuse``, load the ones an earlier run saved
+    instead of training them (their saved description must equal this configuration's)."""
     results = Results(config)
+    store = _Store(ann_dir, reuse, force)
     for seed in config.seeds:
-        _run_seed(config, seed, results, progress)
+        _run_seed(config, seed, results, progress, store)
     return results
 
 
-def _run_seed(config: Config, seed: int, results: Results, progress: bool) -> None:
+@dataclass(frozen=True)
+class _Store:
+    """Where trained ANNs are saved or loaded from (nowhere if ``directory`` is None)."""
+
+    directory: Path | None
+    reuse: bool
+    force: bool
+
+    def get(self, name: str, meta: dict, train) -> Sequential:
+        """The ANN ``name``: loaded (``reuse`` and its file exists), else ``train()``ed and
+        saved."""
+        path = None if self.directory is None else self.directory / f"{name}.npz"
+        if path is not None and self.reuse and path.exists():
+            net, saved = anns.load(path)
+            saved.pop("format")
+            if saved != meta:
+                raise ValueError(f"reuse: {path} was trained with other settings: "
+                                 f"{saved} != {meta}")
+            return net
+        net = train()
+        if path is not None:
+            anns.save(path, net, meta, force=self.force)
+        return net
+
+
+def _run_seed(config: Config, seed: int, results: Results, progress: bool,
+              store: _Store) -> None:
     dataset = datasets.load(config.data, seed=seed)
     dtype = np.dtype(config.dtype)
     x_train, x_test = dataset.x_train.astype(dtype), dataset.x_test.astype(dtype)
@@ -147,7 +180,7 @@ def _run_seed(config: Config, seed: int, results: Results, progress: bool) -> No
         if key not in cache:
             activation = anns.Activation(kind[0], steps, levels_for(steps, config.ceiling),
                                          kind[1])
-            cache[key] = _train_ann(config, dataset, activation, x_train, streams, key)
+            cache[key] = _ann(config, dataset, activation, x_train, streams, key, seed, store)
             accuracy = _accuracy(anns.predict(cache[key], x_test), dataset.y_test)
             results.add("ann", ANN_NAMES[kind], 0 if kind[0] == "relu" else steps, accuracy)
         return cache[key]
@@ -167,17 +200,26 @@ def _run_seed(config: Config, seed: int, results: Results, progress: bool) -> No
     bar.close()
 
 
-def _train_ann(config: Config, dataset: datasets.Dataset, activation: anns.Activation,
-               x_train: np.ndarray, streams: list, key: tuple) -> Sequential:
-    """A fresh ANN, initialised and shuffled from the seed's streams (the same draws for
-    every ANN of a seed, so that they differ only in their activation)."""
+def _ann(config: Config, dataset: datasets.Dataset, activation: anns.Activation,
+         x_train: np.ndarray, streams: list, key: tuple, seed: int, store: _Store
+         ) -> Sequential:
+    """A trained ANN: initialised and shuffled from the seed's streams (the same draws for
+    every ANN of a seed, so that they differ only in their activation), or loaded."""
     size = {"hidden": config.hidden} if config.model == "mlp" else {"channels": config.channels}
-    net = anns.MODELS[config.model](dataset.shape, dataset.classes, activation,
-                                    rng=np.random.default_rng(streams[0]),
-                                    dtype=np.dtype(config.dtype), **size)
     training = anns.Training(config.epochs, config.batch, config.lr)
-    return anns.train(net, x_train, dataset.y_train, training,
-                      rng=np.random.default_rng(streams[1]), desc=str(key))
+    meta = anns.describe(config.model, dataset.shape, dataset.classes, activation, size,
+                         config.dtype, training, seed)
+    meta["data"] = config.data
+
+    def fresh() -> Sequential:
+        net = anns.MODELS[config.model](dataset.shape, dataset.classes, activation,
+                                        rng=np.random.default_rng(streams[0]),
+                                        dtype=np.dtype(config.dtype), **size)
+        return anns.train(net, x_train, dataset.y_train, training,
+                          rng=np.random.default_rng(streams[1]), desc=str(key))
+    variant = "relu" if key[0] == "relu" else f"cq{'-ice' if key[1] else ''}-T{key[2]}"
+    name = f"{config.data}-{config.model}-{variant}-seed{seed}"
+    return store.get(name, meta, fresh)
 
 
 def _convert(config: Config, method: Method, ann: Sequential, x_train: np.ndarray,

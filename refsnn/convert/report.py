@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from refsnn.convert.experiment import METHODS, Results
+from refsnn.convert.experiment import ANN_NAMES, METHODS, Results
 from refsnn.train import _atomic_write
 
 
@@ -26,7 +26,8 @@ def table(results: Results) -> str:
     steps = results.config.steps
     lines = ["| | " + " | ".join(f"T = {t}" for t in steps) + " |",
              "|---|" + "---:|" * len(steps)]
-    for name, row in results.ann.items():
+    for name in sorted(results.ann, key=list(ANN_NAMES.values()).index):
+        row = results.ann[name]
         cells = [_cell(row.get(0, row.get(t))) for t in steps]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     for name, row in results.snn.items():
@@ -49,6 +50,7 @@ def plot(path: Path, results: Results, *, force: bool) -> Path:
     """Accuracy vs T (log2 axis) per method, the ReLU ANN's accuracy as a horizontal line and
     the quantized ANNs' (trained per T) as dashed lines; written atomically."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -61,13 +63,15 @@ def plot(path: Path, results: Results, *, force: bool) -> Path:
         if 0 in row:
             ax.axhline(100 * np.mean(row[0]), color="black", linewidth=1, label=name)
         else:
-            ax.plot(steps, [100 * np.mean(row[t]) for t in steps], color="gray",
-                    linestyle="--", label=name)
+            ax.plot(steps, [100 * np.mean(row[t]) for t in steps], color="black",
+                    linestyle=":" if "ICE" in name else "--", zorder=3, label=name)
     config = results.config
-    ax.set(xscale="log", xlabel="time steps T", ylabel="test accuracy (%)",
+    ax.set_xscale("log", base=2)
+    ax.set(xlabel="time steps T", ylabel="test accuracy (%)",
            title=f"{config.data}, {config.model}: ANN-to-SNN conversion "
                  f"({len(config.seeds)} seed(s))")
     ax.set_xticks(steps, [str(t) for t in steps])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
