@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from refsnn.cli_train import integer_list
 from refsnn.convert.experiment import METHODS, Config
 from refsnn.data import DATASETS
 
@@ -15,14 +16,7 @@ DEFAULT = Config()
 
 
 def _integers(text: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        values = ()
-    if not values or min(values) < 0:
-        raise argparse.ArgumentTypeError(f"expected comma-separated non-negative integers, "
-                                         f"got {text!r}")
-    return values
+    return integer_list(text, minimum=0)  # 0 reaches Config, whose error names the option
 
 
 def _methods(text: str) -> tuple[str, ...]:

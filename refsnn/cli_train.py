@@ -21,15 +21,16 @@ from refsnn.train import Config
 DEFAULT = Config()
 
 
-def _widths(text: str) -> tuple[int, ...]:
+def integer_list(text: str, minimum: int = 1) -> tuple[int, ...]:
+    """An argparse type: comma-separated integers, each at least ``minimum``."""
     try:
-        widths = tuple(int(w) for w in text.split(","))
+        values = tuple(int(v) for v in text.split(","))
     except ValueError:
-        widths = ()
-    if not widths or min(widths) < 1:
-        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, got "
-                                         f"{text!r}")
-    return widths
+        values = ()
+    if not values or min(values) < minimum:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers >= {minimum}, "
+                                         f"got {text!r}")
+    return values
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -69,10 +70,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"learning-rate schedule over the epochs (default {d.schedule})")
     p.add_argument("--weight-decay", type=float, default=d.weight_decay,
                    help=f"on Linear/Conv2d weights only (default {d.weight_decay})")
-    p.add_argument("--hidden", type=_widths, default=d.hidden,
+    p.add_argument("--hidden", type=integer_list, default=d.hidden,
                    help=f"mlp hidden widths, e.g. 256,128 (default "
                    f"{','.join(map(str, d.hidden))})")
-    p.add_argument("--channels", type=_widths, default=d.channels,
+    p.add_argument("--channels", type=integer_list, default=d.channels,
                    help=f"cnn channels per stage (default {','.join(map(str, d.channels))})")
     p.add_argument("--learn", choices=("default", "all"), default=d.learn,
                    help="neuron scalars to learn: default (PLIF w, ternary amplitude) or all "

@@ -16,8 +16,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import os
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from tqdm import tqdm
 
 from refsnn import data as datasets
 from refsnn import surrogates, validation
+from refsnn.checkpoint import atomic_write, load_state, save_state
 from refsnn.neurons import LIF, NEURONS, Neuron
 from refsnn.nn import OPTIMIZERS, Sequential, encoding, losses, readout, schedule
 from refsnn.nn.models import MODELS
@@ -268,53 +267,18 @@ def _train(config: Config, progress: bool, dataset: datasets.Dataset | None) -> 
 CHECKPOINT_FORMAT = "refsnn-checkpoint-1"
 
 
-def _atomic_write(path: Path, write, *, force: bool) -> None:
-    """Write ``path`` through a temporary file in the same directory and ``os.replace`` (a
-    reader never sees a partial file); refuse to overwrite an existing file unless ``force``."""
-    path = Path(path)
-    if path.exists() and not force:
-        raise FileExistsError(f"{path}: exists; pass force=True (--force) to overwrite it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 -> an ordinary file's mode
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def save_checkpoint(path: str | Path, run: Run, *, force: bool = False) -> Path:
     """Save the network's parameters and buffers, the config, the input shape and the number
     of classes to an ``.npz`` (no pickles), atomically; an existing file is an error unless
     ``force``."""
-    meta = {"format": CHECKPOINT_FORMAT, "config": run.config.to_json(),
-            "input_shape": list(run.dataset.shape), "classes": run.dataset.classes}
-    arrays = {f"state/{name}": value for name, value in run.net.state().items()}
-
-    def write(f):
-        np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
-    _atomic_write(Path(path), write, force=force)
-    return Path(path)
+    meta = {"config": run.config.to_json(), "input_shape": list(run.dataset.shape),
+            "classes": run.dataset.classes}
+    return save_state(Path(path), CHECKPOINT_FORMAT, meta, run.net.state(), force=force)
 
 
 def load_checkpoint(path: str | Path) -> tuple[Sequential, Config]:
     """The network (rebuilt from the config, then its saved state loaded) and the config."""
-    with np.load(path, allow_pickle=False) as f:
-        if "meta" not in f.files:
-            raise ValueError(f"path: {path} is not a refsnn checkpoint (no 'meta' entry)")
-        meta = json.loads(str(f["meta"]))
-        if meta.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"path: expected a {CHECKPOINT_FORMAT} file, got format "
-                             f"{meta.get('format')!r}")
-        state = {name.removeprefix("state/"): f[name] for name in f.files
-                 if name.startswith("state/")}
+    meta, state = load_state(Path(path), CHECKPOINT_FORMAT)
     config = Config.from_json(meta["config"])
     net = build(config, tuple(meta["input_shape"]), meta["classes"])
     net.load_state(state)
@@ -324,5 +288,5 @@ def load_checkpoint(path: str | Path) -> tuple[Sequential, Config]:
 def save_metrics(path: str | Path, run: Run, *, force: bool = False) -> Path:
     """Write :meth:`Run.metrics` as JSON, atomically (same overwrite rule as checkpoints)."""
     text = json.dumps(run.metrics(), indent=2) + "\n"
-    _atomic_write(Path(path), lambda f: f.write(text.encode()), force=force)
+    atomic_write(Path(path), lambda f: f.write(text.encode()), force=force)
     return Path(path)

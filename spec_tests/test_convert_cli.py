@@ -64,6 +64,9 @@ def test_saved_anns_reload_with_the_same_outputs(tmp_path):
     assert again.to_json() == first.to_json()
     with pytest.raises(FileExistsError, match="exists"):
         experiment.run(config, progress=False, ann_dir=tmp_path)
+    np.savez(tmp_path / "plain.npz", a=np.zeros(2))
+    with pytest.raises(ValueError, match="not a refsnn state file"):
+        anns.load(tmp_path / "plain.npz")
     other = experiment.Config(**QUICK | {"steps": (2,), "methods": ("paper",), "epochs": 2})
     with pytest.raises(ValueError, match="other settings"):
         experiment.run(other, progress=False, ann_dir=tmp_path, reuse=True)

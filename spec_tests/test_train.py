@@ -146,7 +146,7 @@ def test_checkpoint_round_trips_and_is_never_silently_overwritten(small, tmp_pat
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["epochs"] == run.history and metrics["config"]["model"] == "cnn"
     np.savez(tmp_path / "other.npz", a=np.zeros(2))
-    with pytest.raises(ValueError, match="not a refsnn checkpoint"):
+    with pytest.raises(ValueError, match="not a refsnn state file"):
         load_checkpoint(tmp_path / "other.npz")
 
 

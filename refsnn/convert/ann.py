@@ -13,7 +13,6 @@ unnecessary).
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from refsnn import validation
+from refsnn.checkpoint import load_state, save_state
 from refsnn.convert.activation import ClampQuantize, InputExpansion, ReLU
 from refsnn.nn import Adam, Flatten, Linear, Sequential, losses, readout, schedule
 from refsnn.nn.batchnorm import BatchNorm
@@ -151,15 +151,9 @@ ANN_FORMAT = "refsnn-ann-1"
 
 
 def save(path: Path, net: Sequential, meta: dict, *, force: bool = False) -> Path:
-    """Write ``net``'s parameters and buffers and ``meta`` (JSON: what :func:`load` needs to
-    rebuild it, see :func:`describe`) to an ``.npz`` (no pickles), atomically; an existing file
-    is an error unless ``force``."""
-    from refsnn.train import _atomic_write
-
-    arrays = {f"state/{name}": value for name, value in net.state().items()}
-    text = json.dumps({"format": ANN_FORMAT} | meta)
-    _atomic_write(Path(path), lambda f: np.savez(f, meta=np.array(text), **arrays), force=force)
-    return Path(path)
+    """Write ``net``'s parameters and buffers and ``meta`` (what :func:`load` needs to rebuild
+    it, see :func:`describe`) atomically; an existing file is an error unless ``force``."""
+    return save_state(path, ANN_FORMAT, meta, net.state(), force=force)
 
 
 def describe(model: str, input_shape: tuple, classes: int, activation: Activation,
@@ -174,15 +168,7 @@ def describe(model: str, input_shape: tuple, classes: int, activation: Activatio
 def load(path: Path) -> tuple[Sequential, dict]:
     """The ANN saved by :func:`save` (rebuilt from its meta, then its state loaded) and the
     meta."""
-    with np.load(path, allow_pickle=False) as f:
-        if "meta" not in f.files:
-            raise ValueError(f"path: {path} is not a refsnn ANN file (no 'meta' entry)")
-        meta = json.loads(str(f["meta"]))
-        if meta.get("format") != ANN_FORMAT:
-            raise ValueError(f"path: expected a {ANN_FORMAT} file, got format "
-                             f"{meta.get('format')!r}")
-        state = {name.removeprefix("state/"): f[name] for name in f.files
-                 if name.startswith("state/")}
+    meta, state = load_state(path, ANN_FORMAT)
     size = {k: tuple(v) for k, v in meta["size"].items()}
     net = MODELS[meta["model"]](tuple(meta["input_shape"]), meta["classes"],
                                 Activation(**meta["activation"]), rng=0, dtype=meta["dtype"],

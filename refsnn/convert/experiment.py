@@ -154,7 +154,6 @@ class _Store:
         path = None if self.directory is None else self.directory / f"{name}.npz"
         if path is not None and self.reuse and path.exists():
             net, saved = anns.load(path)
-            saved.pop("format")
             if saved != meta:
                 raise ValueError(f"reuse: {path} was trained with other settings: "
                                  f"{saved} != {meta}")

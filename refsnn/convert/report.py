@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from refsnn.checkpoint import atomic_write
 from refsnn.convert.experiment import ANN_NAMES, METHODS, Results
-from refsnn.train import _atomic_write
 
 
 def _cell(values: list[float] | None) -> str:
@@ -42,7 +42,7 @@ def legend(results: Results) -> str:
 
 def write_json(path: Path, results: Results, *, force: bool) -> Path:
     text = json.dumps(results.to_json(), indent=2) + "\n"
-    _atomic_write(path, lambda f: f.write(text.encode()), force=force)
+    atomic_write(path, lambda f: f.write(text.encode()), force=force)
     return path
 
 
@@ -75,6 +75,6 @@ def plot(path: Path, results: Results, *, force: bool) -> Path:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    _atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=120), force=force)
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=120), force=force)
     plt.close(fig)
     return path
