@@ -39,6 +39,11 @@ class Method:
     asg: bool = True
     ctt: bool = False
 
+    @property
+    def ann_kind(self) -> tuple[str, bool]:
+        """The ANN it converts: ``(activation, whether the input is expanded)``."""
+        return self.activation, self.activation == "cq" and self.expand_input
+
 
 METHODS = {
     "max-norm": Method("relu", "ReLU ANN; lambda = max activation (Diehl et al. 2015); IF, soft "
@@ -171,7 +176,7 @@ def _run_seed(config: Config, seed: int, results: Results, progress: bool,
     x_train, x_test = dataset.x_train.astype(dtype), dataset.x_test.astype(dtype)
     streams = np.random.SeedSequence(seed).spawn(3)  # ANN init, ANN order, CTT order
     methods = [METHODS[name] for name in config.methods]
-    kinds = {(m.activation, m.activation == "cq" and m.expand_input) for m in methods}
+    kinds = {m.ann_kind for m in methods}
     cache: dict[tuple, Sequential] = {}
 
     def trained(kind: tuple, steps: int) -> Sequential:
@@ -179,7 +184,8 @@ def _run_seed(config: Config, seed: int, results: Results, progress: bool,
         if key not in cache:
             activation = anns.Activation(kind[0], steps, levels_for(steps, config.ceiling),
                                          kind[1])
-            cache[key] = _ann(config, dataset, activation, x_train, streams, key, seed, store)
+            cache[key] = _ann(config, dataset, activation, x_train, streams, key, seed, store,
+                              progress)
             accuracy = _accuracy(anns.predict(cache[key], x_test), dataset.y_test)
             results.add("ann", ANN_NAMES[kind], 0 if kind[0] == "relu" else steps, accuracy)
         return cache[key]
@@ -190,8 +196,7 @@ def _run_seed(config: Config, seed: int, results: Results, progress: bool,
         for kind in sorted(kinds):
             trained(kind, steps)
         for name, method in zip(config.methods, methods, strict=True):
-            ann = trained((method.activation, method.activation == "cq" and method.expand_input),
-                          steps)
+            ann = trained(method.ann_kind, steps)
             snn = _convert(config, method, ann, x_train, steps, streams[2])
             results.add("snn", name, steps, _accuracy(logits(snn, x_test, steps),
                                                        dataset.y_test))
@@ -200,8 +205,8 @@ def _run_seed(config: Config, seed: int, results: Results, progress: bool,
 
 
 def _ann(config: Config, dataset: datasets.Dataset, activation: anns.Activation,
-         x_train: np.ndarray, streams: list, key: tuple, seed: int, store: _Store
-         ) -> Sequential:
+         x_train: np.ndarray, streams: list, key: tuple, seed: int, store: _Store,
+         progress: bool) -> Sequential:
     """A trained ANN: initialised and shuffled from the seed's streams (the same draws for
     every ANN of a seed, so that they differ only in their activation), or loaded."""
     size = {"hidden": config.hidden} if config.model == "mlp" else {"channels": config.channels}
@@ -209,15 +214,16 @@ def _ann(config: Config, dataset: datasets.Dataset, activation: anns.Activation,
     meta = anns.describe(config.model, dataset.shape, dataset.classes, activation, size,
                          config.dtype, training, seed)
     meta["data"] = config.data
+    variant = "relu" if key[0] == "relu" else f"cq{'-ice' if key[1] else ''}-T{key[2]}"
+    name = f"{config.data}-{config.model}-{variant}-seed{seed}"
 
     def fresh() -> Sequential:
         net = anns.MODELS[config.model](dataset.shape, dataset.classes, activation,
                                         rng=np.random.default_rng(streams[0]),
                                         dtype=np.dtype(config.dtype), **size)
         return anns.train(net, x_train, dataset.y_train, training,
-                          rng=np.random.default_rng(streams[1]), desc=str(key))
-    variant = "relu" if key[0] == "relu" else f"cq{'-ice' if key[1] else ''}-T{key[2]}"
-    name = f"{config.data}-{config.model}-{variant}-seed{seed}"
+                          rng=np.random.default_rng(streams[1]), progress=progress,
+                          desc=f"training {name}")
     return store.get(name, meta, fresh)
 
 
