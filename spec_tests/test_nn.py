@@ -8,7 +8,7 @@
    ops from the equations (the loss is the cross-entropy of the mean output over time).
 3. Folding BatchNorm into the preceding Linear/Conv2d leaves the eval outputs unchanged.
 4. SGD (momentum, weight decay) and Adam == torch.optim on the same gradients, with torch's
-   schedules, to 1e-12.
+   schedules, to 1e-12 (Adam in float32 too, to float32 rounding).
 5. Bad input: every error names the argument.
 """
 
@@ -428,6 +428,30 @@ def test_optimizer_matches_torch(kind, sched):
         torch_schedule.step()
         for p, t in zip(params, tensors, strict=True):
             np.testing.assert_allclose(p.value, t.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+@needs_torch
+@pytest.mark.parametrize("eps", [1e-8, 0.0])
+def test_adam_float32_matches_torch(eps):
+    """float32 (training's dtype) on a long vector (the compiled update's vectorised loop and
+    its remainder), some gradients exactly 0: within float32 rounding of torch.optim.Adam,
+    and with ``eps=0`` the 0/0 of a parameter that never had a gradient is NaN in both (not
+    an error)."""
+    from refsnn.nn import Parameter
+
+    rng = np.random.default_rng(4)
+    value = rng.normal(size=1003).astype(np.float32)
+    ours, tensor = Parameter(value.copy()), torch.tensor(value, requires_grad=True)
+    opt, theirs = Adam([ours], 1e-2, eps=eps), torch.optim.Adam([tensor], 1e-2, eps=eps)
+    for _ in range(5):
+        grad = rng.normal(size=value.shape).astype(np.float32)
+        grad[:7] = 0.0
+        ours.grad[...], tensor.grad = grad, torch.tensor(grad)
+        opt.step()
+        theirs.step()
+        np.testing.assert_allclose(ours.value, tensor.detach().numpy(), rtol=1e-6, atol=1e-6)
+    assert ours.value.dtype == np.float32
+    assert np.isnan(ours.value).any() == (eps == 0.0)  # (assert_allclose matches the NaNs)
 
 
 def test_neuron_scalars_are_learned_without_decay_and_kept_valid():

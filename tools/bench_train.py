@@ -1,6 +1,7 @@
 """One training epoch of the same spiking MLP in refsnn, snnTorch and SpikingJelly on this CPU.
 
     python tools/bench_train.py [--threads 1] [--dtype float32] [--only refsnn snnTorch]
+                                [--repeat 3] [--clock wall]
 
 Network (all three): 784-800-10, a LIF hidden layer (tau = 2, i.e. decay 0.5, threshold 1,
 hard reset to 0, sigmoid surrogate alpha 4), a non-spiking output layer read out as the mean
@@ -10,10 +11,17 @@ peers' neurons are their LIFs with these parameters (snnTorch ``Leaky(beta=0.5,
 reset_mechanism="zero")`` computes ``beta U + X``, i.e. refsnn's ``decay_input=False``; the
 benchmark measures speed, not agreement). Each framework first runs two warm-up minibatches
 (Numba compilation, torch's allocator), then one full epoch from a fresh network is timed,
-the fastest of ``--repeat`` (default 3); torch uses as many
-threads as refsnn (``--threads``, default 1 for all: refsnn's Numba and BLAS pools, torch's
-intra-op pool; see refsnn.train.limit_threads for why 1 is refsnn's default on 2 cores).
-Prints seconds per epoch and each peer's time relative to refsnn's.
+the fastest of ``--repeat`` (default 3). torch uses as many threads as refsnn (``--threads``,
+default 1 for all: refsnn's Numba and BLAS pools, torch's intra-op pool, set just before each
+framework runs by :func:`set_torch_threads`; refsnn.train.limit_threads says why 1 is refsnn's
+default on 2 cores). Prints seconds per epoch and each peer's time relative to refsnn's.
+
+``--clock wall`` (default) times the epoch by the wall clock, the figure to report from an idle
+machine. ``--clock thread`` times it by the calling thread's CPU time instead: time spent
+waiting for a core that other processes hold is not counted (they still share the caches and
+the cores' other resources), so the ratios stay far steadier on a busy machine. It needs
+``--threads 1``, where every framework does all its work in that thread (torch runs a CPU
+backward in the caller; Numba's one-thread parallel loops run in the caller too).
 """
 
 from __future__ import annotations
@@ -111,19 +119,35 @@ FRAMEWORKS = {"refsnn": refsnn_epoch, "snnTorch": snntorch_epoch,
               "SpikingJelly": spikingjelly_epoch}
 
 
-def time_epoch(make, x, y, dtype, repeat):
+CLOCKS = {"wall": time.perf_counter, "thread": time.thread_time}
+
+
+def set_torch_threads(threads: int) -> None:
+    """Set torch's intra-op threads (if torch is installed), inside ``limit_threads`` just
+    before each framework runs rather than once at start-up: starting Numba's OpenMP threading
+    layer (refsnn's first parallel kernel, or ``limit_threads`` itself) resets the OpenMP
+    thread count that torch reads to NUMBA_NUM_THREADS, and an earlier
+    ``torch.set_num_threads(1)`` left the peers on 2 threads."""
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(threads)
+
+
+def time_epoch(make, x, y, dtype, repeat, clock=time.perf_counter):
     """The fastest of ``repeat`` epochs (each on a fresh, identically seeded network, after two
-    warm-up minibatches on another) in seconds, and the epoch's mean loss."""
+    warm-up minibatches on another) in seconds of ``clock``, and the epoch's mean loss."""
     best = float("inf")
     for _ in range(repeat):
         step = make(x, y, dtype)
         for xb, yb in list(batches(x, y, seed=1))[:2]:
             step(xb, yb)
         step = make(x, y, dtype)
-        start, total = time.perf_counter(), 0.0
+        start, total = clock(), 0.0
         for xb, yb in batches(x, y):
             total += step(xb, yb) * len(xb)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, clock() - start)
     return best, total / len(x)
 
 
@@ -133,25 +157,25 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", choices=tuple(FRAMEWORKS), default=None)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="report the fastest of N epochs")
+    parser.add_argument("--clock", choices=tuple(CLOCKS), default="wall",
+                        help="wall-clock time, or the calling thread's CPU time (--threads 1)")
     args = parser.parse_args()
     threads = args.threads
-    try:
-        import torch
-
-        torch.set_num_threads(threads)
-    except ImportError:
-        pass
+    if args.clock == "thread" and threads != 1:
+        parser.error("--clock thread needs --threads 1 (other threads' work is not counted)")
     mnist = data.load_mnist(seed=0)
     x, y = mnist.x_train.astype(args.dtype), mnist.y_train
     print(f"one epoch: MLP 784-{HIDDEN}-10, LIF, T={T}, batch {BATCH}, {len(x)} MNIST images, "
-          f"{args.dtype}, {threads} thread(s), fastest of {args.repeat}\n")
+          f"{args.dtype}, {threads} thread(s), fastest of {args.repeat}, {args.clock} clock\n")
     print("| framework | seconds / epoch | mean loss | time / refsnn's |")
     print("|---|---:|---:|---:|")
     base = None
     for name in args.only or FRAMEWORKS:
         try:
             with limit_threads(threads):
-                seconds, loss = time_epoch(FRAMEWORKS[name], x, y, args.dtype, args.repeat)
+                set_torch_threads(threads)
+                seconds, loss = time_epoch(FRAMEWORKS[name], x, y, args.dtype, args.repeat,
+                                           CLOCKS[args.clock])
         except ImportError as error:
             print(f"| {name} | not installed ({error.name}) | | |")
             continue
