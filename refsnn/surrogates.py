@@ -36,9 +36,11 @@ onto which canonical surrogate is tabulated in ``docs/surrogates.md``.
 
 The ``g0`` formulas are written with NumPy ufuncs and operators only, so the same source runs on
 arrays (the NumPy reference) and on scalars inside the Numba kernels (``refsnn.neurons.kernels``
-compiles them). They are written to be well conditioned: the sigmoid's ``s (1 - s)`` is
-evaluated as ``e / (1 + e)^2`` with ``e = exp(-alpha |x|)``, and its primitive as
-``(1 + tanh(alpha x / 2)) / 2``; neither overflows.
+compiles them). Their ``exp`` is :func:`refsnn.fastexp.exp`: ``np.exp`` itself on arrays, and
+inside Numba an arithmetic ``exp`` that lets the kernels' loops vectorise (within 0.70 ulp in
+float64, 0.77 ulp in float32). They are written to be well conditioned: the sigmoid's
+``s (1 - s)`` is evaluated as ``e / (1 + e)^2`` with ``e = exp(-alpha |x|)``, and its primitive
+as ``(1 + tanh(alpha x / 2)) / 2``; neither overflows.
 
 The forward step's convention at exactly ``x = 0`` is a neuron parameter (``compare``), not a
 surrogate one: see refsnn/neurons/kinds/binary.py.
@@ -53,6 +55,7 @@ from typing import ClassVar
 import numpy as np
 
 from refsnn import validation
+from refsnn.fastexp import exp
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
@@ -77,8 +80,9 @@ def triangular_phi0(x, alpha):
 
 
 def sigmoid_g0(x, alpha):
-    e = np.exp(-alpha * np.abs(x))  # s (1 - s) = e / (1 + e)^2: no cancellation, no overflow
-    return alpha * e / ((1.0 + e) * (1.0 + e))
+    e = exp(-alpha * np.abs(x))  # s (1 - s) = e / (1 + e)^2: no cancellation, no overflow
+    one = alpha ** 0  # 1 in alpha's dtype, as NumPy takes 1.0; Numba would widen 1.0 to float64
+    return alpha * e / ((one + e) * (one + e))
 
 
 def sigmoid_phi0(x, alpha):
@@ -104,7 +108,7 @@ def fast_sigmoid_phi0(x, alpha):
 
 
 def piecewise_exponential_g0(x, alpha):
-    return 0.5 * alpha * np.exp(-alpha * np.abs(x))
+    return 0.5 * alpha * exp(-alpha * np.abs(x))
 
 
 def piecewise_exponential_phi0(x, alpha):
@@ -115,7 +119,7 @@ _SQRT_PI = math.sqrt(math.pi)  # a Python float, so float32 arithmetic stays flo
 
 
 def gaussian_g0(x, alpha):
-    return alpha / _SQRT_PI * np.exp(-(alpha * x) * (alpha * x))
+    return alpha / _SQRT_PI * exp(-(alpha * x) * (alpha * x))
 
 
 def gaussian_phi0(x, alpha):

@@ -4,9 +4,10 @@
 - backward: bit for bit in float64 for the binary neurons with surrogates whose g0 uses only
   + - * / and abs (no transcendental function), else within BACKWARD_RTOL[dtype] * T of the
   largest gradient or upstream gradient, whichever is larger: each step may round differently
-  (NumPy's vectorised exp/tanh vs Numba's scalar ones; Numba evaluates float literals in
-  float64), the carried gradient accumulates it linearly in T, and a result can cancel to far
-  below its terms (e.g. dL/dv0 = gV (1 - v_th dO/dH) + ...), whose rounding then dominates.
+  (NumPy's np.exp vs the kernels' refsnn.fastexp.exp, each within an ulp or so, see
+  spec_tests/test_fastexp.py; Numba evaluates float literals in float64), the carried gradient
+  accumulates it linearly in T, and a result can cancel to far below its terms
+  (e.g. dL/dv0 = gV (1 - v_th dO/dH) + ...), whose rounding then dominates.
 """
 
 from __future__ import annotations

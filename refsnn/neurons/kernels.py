@@ -8,12 +8,20 @@ small local buffer, so every array is read or written once per pass. Slices are 
 the inner loop so that it vectorises. One pair of kernels is built per spike kind, and compiled
 once per surrogate (``g0`` is an argument), with Numba's on-disk cache.
 
+Two things keep the backward loop vectorisable with every surrogate: the surrogates' ``exp`` is
+:func:`refsnn.fastexp.exp`, arithmetic inside Numba (Numba's own ``exp`` is a scalar libm call),
+and the kernels are compiled with ``error_model="numpy"``: a float division by zero gives inf or
+NaN, as it does in the NumPy reference, instead of raising (the Python model tests every
+divisor, and that branch keeps the loop scalar). No divisor in the kinds or surrogates can be
+zero for validated parameters, so this changes no result.
+
 Agreement with the reference (tested in spec_tests/test_kernels.py):
 
 - forward: bit for bit (the same IEEE operations in the same order);
 - backward: bit for bit in float64 for surrogates without transcendental functions, otherwise
-  within a few ulps per element: Numba's scalar ``exp``/``tanh`` may differ from NumPy's
-  vectorised ones in the last bit, and in float32 Numba evaluates float literals in float64;
+  within a few ulps per element: the kernels' ``exp`` (within 0.70 ulp in float64, 0.77 in
+  float32: spec_tests/test_fastexp.py) and NumPy's ``np.exp`` (0.72 and 2.5 ulp measured) can
+  round differently, and in float32 Numba evaluates float literals in float64;
   the scalar parameter gradients are summed per chunk, in another order.
 """
 
@@ -27,6 +35,7 @@ import numba as nb
 import numpy as np
 from numba.extending import register_jitable
 
+from refsnn import fastexp
 from refsnn.neurons import dynamics
 
 CHUNK = 4096  # neurons per parallel task; two local buffers of CHUNK floats stay in L1/L2
@@ -70,7 +79,7 @@ def _forward_kernel(kind):
     fire, reset = compiled(kind.fire), compiled(kind.reset)
     digest = _source_digest(dynamics.charge, kind.fire, kind.reset)
 
-    @nb.njit(parallel=True, cache=True)
+    @nb.njit(parallel=True, cache=True, error_model="numpy")
     def forward_kernel(x, v0, k, v_rest, decay_input, p, spikes, h, v, nonfinite):
         if digest < 0:  # never: holds the source digest in the closure (the cache key)
             return
@@ -98,9 +107,9 @@ def _backward_kernel(kind, g0):
     fire_grad, reset_grad = compiled(kind.fire_grad), compiled(kind.reset_grad)
     param_grads, surrogate = compiled(kind.param_grads), compiled(g0)
     digest = _source_digest(dynamics.charge_input_gain, dynamics.charge_leak_sensitivity,
-                            kind.fire_grad, kind.reset_grad, kind.param_grads, g0)
+                            kind.fire_grad, kind.reset_grad, kind.param_grads, g0, fastexp)
 
-    @nb.njit(parallel=True, cache=True)
+    @nb.njit(parallel=True, cache=True, error_model="numpy")
     def backward_kernel(x, v0, spikes, h, v, grad_spikes, grad_v, has_grad_v, k, v_rest,
                         decay_input, p, detach_reset, grad_x, grad_v0, partials, nonfinite):
         if digest < 0:  # never: holds the source digest in the closure (the cache key)
@@ -113,25 +122,31 @@ def _backward_kernel(kind, g0):
             # per-neuron float64 sums over time (a sum across j would be a serial reduction
             # that keeps the loop from vectorising)
             sum_k, sum_0, sum_1 = np.zeros(hi - lo), np.zeros(hi - lo), np.zeros(hi - lo)
+            # dO/dH of one step, in the dtype fire_grad returns (float64 where a float literal
+            # promotes a float32 input), so that it is the same value as computed inline
+            dodh = np.full(hi - lo, fire_grad(carry[0], carry[0], p, surrogate))
             bad = 0
             for t in range(steps - 1, -1, -1):
                 xt, ot, ht, gst = x[t, lo:hi], spikes[t, lo:hi], h[t, lo:hi], grad_spikes[t, lo:hi]
                 gvt = grad_v[t if has_grad_v else 0, lo:hi]
                 vp = v[t - 1, lo:hi] if t > 0 else v0[lo:hi]
                 gxt = grad_x[t, lo:hi]
+                # the surrogate in a loop of its own: it is the long dependency chain of a step
+                # (an exp), and a short loop body lets the processor overlap more elements of it
+                for j in range(hi - lo):
+                    dodh[j] = fire_grad(ht[j], ot[j], p, surrogate)
                 for j in range(hi - lo):
                     bad += gst[j] * 0 != 0
                     g_v = carry[j]
                     if has_grad_v:
                         bad += gvt[j] * 0 != 0
                         g_v += gvt[j]
-                    dodh = fire_grad(ht[j], ot[j], p, surrogate)
                     dvdh, dvdo = reset_grad(ht[j], ot[j], p)
                     g_o = gst[j] if detach_reset else gst[j] + g_v * dvdo
-                    g_h = g_v * dvdh + g_o * dodh
+                    g_h = g_v * dvdh + g_o * dodh[j]
                     gxt[j] = g_h * gain
                     sum_k[j] += g_h * _leak_sensitivity(vp[j], xt[j], v_rest, decay_input)
-                    d0, d1 = param_grads(ht[j], ot[j], dodh, g_o, gst[j], g_v, p, surrogate)
+                    d0, d1 = param_grads(ht[j], ot[j], dodh[j], g_o, gst[j], g_v, p, surrogate)
                     sum_0[j] += d0
                     sum_1[j] += d1
                     carry[j] = g_h * (1 - k)
