@@ -295,6 +295,7 @@ def test_convert_builds_the_documented_layers():
                      "NeuronLayer", "Linear"]
     encoder, hidden = neuron_layers(snn)
     assert snn.layers[0].unit == 1.0 and encoder.neuron.v_threshold == 4.0
+    assert isinstance(encoder.neuron, IF)  # the encoder does not leak, whatever tau
     assert isinstance(hidden.neuron, LIF) and hidden.neuron.tau == 8.0
     assert hidden.neuron.v_reset is None and not hidden.neuron.decay_input
     assert hidden.neuron.v_threshold == 0.8
@@ -364,6 +365,9 @@ def test_threshold_tuning_reduces_the_count_mismatch():
     (lambda: convert(Sequential(Linear(2, 2, rng=0), MaxPool2d(2), ReLU(), Linear(2, 1, rng=0)),
                      [1.0]), "MaxPool2d"),
     (lambda: convert(Sequential(ReLU(), Linear(2, 1, rng=0)), [1.0]), "without weights"),
+    (lambda: convert(Sequential(ClampQuantize(2, 2), MaxPool2d(2), ReLU(), Linear(2, 1, rng=0)),
+                     [1.0, 1.0]), "layers[1]: cannot convert a MaxPool2d"),
+    (lambda: convert([Linear(2, 1, rng=0)], []), "Sequential"),
     (lambda: convert(Sequential(Linear(2, 2, rng=0), ReLU()), [1.0]), "output layer"),
     (lambda: activation_scales(Sequential(Linear(2, 2, rng=0), ReLU(), Linear(2, 1, rng=0)),
                                None), "calibration"),

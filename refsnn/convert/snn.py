@@ -22,7 +22,7 @@ then a last linear block (the output). With ``lambda_l`` the scale of activation
    threshold ``lambda_l``: IF with soft reset (reset by subtraction, Rueckauer et al. 2017),
    ``V[-1] = 0``, firing at ``H >= v_th`` (the authors' IF kernel, spikeKernels.h), or a
    LIF with ``tau`` (no input decay) if ``tau`` is finite (not in the paper: to see what a
-   leak costs).
+   leak costs; the input encoder stays IF).
 4. The output block scaled the same way, not spiking: the logits are the mean of its
    output over the ``T`` steps (``sum_t (W s[t] + b) / T`` in the authors' code).
 
@@ -61,6 +61,8 @@ def convert(ann: Sequential, scales: list[float], *, asg: bool = True,
     """The spiking network of ``ann`` (see the module docstring). ``scales``: one per
     activation layer of ``ann``, as :func:`refsnn.convert.scales.activation_scales` returns.
     Run it with :func:`logits`."""
+    if not isinstance(ann, Sequential):
+        raise ValueError(f"ann: expected a refsnn.nn.Sequential, got {type(ann).__name__}")
     validation.flag("asg", asg)
     tau = validation.real_scalar("tau", tau, minimum=1.0, allow_inf=True)
     layers = ann.fold_batchnorm().layers
@@ -74,7 +76,8 @@ def convert(ann: Sequential, scales: list[float], *, asg: bool = True,
     out: list[Layer] = []
     incoming = None  # the scale of one incoming spike; None: the analog input
     if quantizer is not None:
-        out += [_index_of(quantizer), NeuronLayer(_neuron(quantizer.steps, tau), backend=backend)]
+        encoder = IF(v_threshold=quantizer.steps, v_reset=None)  # an exact encoding: no leak
+        out += [_index_of(quantizer), NeuronLayer(encoder, backend=backend)]
         incoming, scales = scales[0], scales[1:]
     for block, scale in zip(blocks, [*scales, None], strict=True):
         out += _scaled(block, incoming)
@@ -91,7 +94,7 @@ def _blocks(layers: list[Layer]) -> tuple[list[list[Layer]], Layer | None]:
     if layers and isinstance(layers[0], ClampQuantize | InputExpansion):
         quantizer, layers = layers[0], layers[1:]
     blocks, current = [], []
-    for i, layer in enumerate(layers):
+    for i, layer in enumerate(layers, start=quantizer is not None):
         if isinstance(layer, ACTIVATIONS):
             if isinstance(layer, InputExpansion):
                 raise ValueError(f"ann: layers[{i}]: InputExpansion is only allowed first")
