@@ -27,8 +27,11 @@ class ClampQuantize(Layer):
     kept as the TNNLS paper's "VR" activation; the authors' code
     (github.com/zhangluyan9/Low-latency-SNNs) applies ``torch.clamp(x, 0, T/q)`` then
     ``floor(x q) / q`` after every BatchNorm (examples/MNIST/mnsit_vr.py, ``Quantization``).
-    refsnn computes the integer index first, so ``n`` is exact whatever the rounding of
-    ``T/q``.
+    refsnn computes the integer index first, so ``n`` does not depend on the rounding of
+    ``T/q``. The product ``q z`` is rounded once before the floor (as in the authors' code), so
+    where the exact product lies within half an ulp below an integer the rounding decides:
+    ``z = 0.3`` (stored as 0.29999999999999998890) with ``q = 10`` gives ``q z = 3.0`` and
+    ``n = 3``.
 
     Backward (a straight-through estimator, as the code's): the clamp passes the gradient
     where ``0 <= z <= T/q`` (torch.clamp's derivative, boundaries included), the floor passes
