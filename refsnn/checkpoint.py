@@ -51,8 +51,10 @@ def load_state(path: Path, file_format: str) -> tuple[dict, dict[str, np.ndarray
         if "meta" not in f.files:
             raise ValueError(f"path: {path} is not a refsnn state file (no 'meta' entry)")
         meta = json.loads(str(f["meta"]))
-        if meta.pop("format", None) != file_format:
-            raise ValueError(f"path: expected a {file_format} file, got {path}")
+        found = meta.pop("format", None)
+        if found != file_format:
+            raise ValueError(f"path: expected a {file_format} file, got {path} of format "
+                             f"{found!r}")
         state = {name.removeprefix("state/"): f[name] for name in f.files
                  if name.startswith("state/")}
     return meta, state
