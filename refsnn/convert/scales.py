@@ -36,9 +36,10 @@ def activation_scales(ann: Sequential, x: np.ndarray | None, *, normalization: s
         "percentile", percentile, minimum=0.0, inclusive=False)
     if p > 100.0:
         raise ValueError(f"percentile: expected a value in (0, 100], got {p}")
-    if x is None and any(isinstance(layer, ReLU) for layer in ann.layers):
+    has_relu = any(isinstance(layer, ReLU) for layer in ann.layers)
+    if x is None and has_relu:
         raise ValueError("x: calibration inputs are needed to scale a ReLU network")
-    scales, a = [], x
+    scales, a = [], x if has_relu else None  # quantized layers need no data
     for layer in ann.layers:
         if isinstance(layer, ClampQuantize | InputExpansion):
             scales.append(layer.steps / layer.levels)

@@ -12,7 +12,8 @@ with ``N`` the channel's spike count in the batch (over samples, positions and s
 ``lambda`` the layer's nominal threshold and ``eta`` the rate (the authors' code:
 examples/CIFAR10/cifar10_vr_vggo_CTT_training.py, ``eta = 0.01``; 0.1 in
 examples/CIFAR100/cifar100_threshold_train.py; no gradients). The starting thresholds are
-not visible in that code; refsnn starts from ``lambda``. The input encoder is not tuned.
+not visible in that code; refsnn starts from ``lambda`` and takes ``eta = 0.1`` by default.
+The input encoder is not tuned.
 
 refsnn's neurons have one threshold per layer, so a channel threshold ``theta_c`` is applied
 as the equivalent gain ``lambda / theta_c`` on the channel's incoming weights and bias: an IF
@@ -30,7 +31,7 @@ from refsnn.nn import Conv2d, Linear, NeuronLayer, Sequential, encoding
 
 
 def tune_thresholds(if_net: Sequential, asg_net: Sequential, x: np.ndarray, steps: int, *,
-                    rate: float = 0.01, epochs: int = 1, batch: int = 64,
+                    rate: float = 0.1, epochs: int = 1, batch: int = 64,
                     rng: np.random.Generator | None = None) -> list[np.ndarray]:
     """Tune ``if_net`` (converted with ``asg=False``) in place against ``asg_net`` (the same
     ANN converted with ``asg=True``) on ``x[N, ...]`` for ``steps``; return the channel
