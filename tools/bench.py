@@ -10,7 +10,9 @@
    both backends on float32 inputs ``[T, N]``, writing into the outputs of a first call
    (``out=``, as a training loop does; freshly allocated arrays of this size cost page faults
    that have nothing to do with the neuron): a warm-up (JIT compilation, OpenMP threads
-   spinning up), then the best of N timed calls (``time.perf_counter``).
+   spinning up), then the best of at least N timed calls, and of as many as fit in
+   TIMED_SECONDS (``time.perf_counter``): on a shared machine a few calls can all be slowed
+   by other work, and the best of many is the figure that repeats from run to run.
 3. Effective bandwidth counts each array once: forward reads x and writes spikes, h, v
    (4 arrays); backward reads x, spikes, h, v, grad_spikes and writes grad_x (6 arrays).
 
@@ -40,6 +42,7 @@ QUICK_SHAPES = [(4, 8 * 1024), (8, 32 * 1024)]
 FORWARD_ARRAYS, BACKWARD_ARRAYS = 4, 6  # arrays of x's size each pass reads or writes once
 TRIAD_REPEAT = 10
 WARMUP_SECONDS = 0.2  # keep calling during warm-up until this much time has passed
+TIMED_SECONDS = 1.0  # keep timing calls (beyond the minimum count) until this much has passed
 FORWARD_TARGET, SPEEDUP_TARGET = 0.6, 10.0
 L3_SYSFS = Path("/sys/devices/system/cpu/cpu0/cache/index3/size")
 
@@ -58,15 +61,16 @@ def l3_bytes() -> int:
         return 0
 
 
-def best_time(fn, repeat: int) -> float:
-    """Warm up ``fn`` (at least one call, for WARMUP_SECONDS), then return its best of
-    ``repeat`` timed calls in seconds."""
+def best_time(fn, repeat: int, seconds: float = TIMED_SECONDS) -> float:
+    """Warm up ``fn`` (at least one call, for WARMUP_SECONDS), then return its best time in
+    seconds over at least ``repeat`` timed calls that together take at least ``seconds``."""
     start = time.perf_counter()
     fn()
     while time.perf_counter() - start < WARMUP_SECONDS:
         fn()
     times = []
-    for _ in range(repeat):
+    start = time.perf_counter()
+    while len(times) < repeat or time.perf_counter() - start < seconds:
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
@@ -76,7 +80,7 @@ def best_time(fn, repeat: int) -> float:
 def triad_bandwidth(elements: int) -> float:
     """STREAM triad bandwidth in GB/s over float64 arrays of ``elements`` each (freed after)."""
     a, b, c = np.zeros(elements), np.ones(elements), np.full(elements, 2.0)
-    seconds = best_time(lambda: _triad(a, b, c, 3.0), TRIAD_REPEAT)
+    seconds = best_time(lambda: _triad(a, b, c, 3.0), TRIAD_REPEAT, seconds=0.0)
     return 3 * a.itemsize * elements / seconds / 1e9
 
 
@@ -91,7 +95,7 @@ def time_shape(shape: tuple[int, int], backend: str, repeat: int, surrogate: str
     forward = best_time(lambda: neuron.forward(x, backend=backend, out=trace), repeat)
     both = best_time(lambda: neuron.backward(neuron.forward(x, backend=backend, out=trace),
                                              grad_spikes, backend=backend, out=grads), repeat)
-    return {"shape": list(shape), "backend": backend, "repeat": repeat,
+    return {"shape": list(shape), "backend": backend, "min_repeat": repeat,
             "forward_s": forward, "forward_gbps": FORWARD_ARRAYS * x.nbytes / forward / 1e9,
             "fwd_bwd_s": both,
             "fwd_bwd_gbps": (FORWARD_ARRAYS + BACKWARD_ARRAYS) * x.nbytes / both / 1e9}
@@ -156,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small shapes: a smoke run")
     parser.add_argument("--repeat", type=int, metavar="N",
-                        help="timed calls per measurement (default 5 numba, 3 numpy)")
+                        help="at least N timed calls per measurement, and as many as fit in "
+                             f"{TIMED_SECONDS:g} s (default N = 5 numba, 3 numpy)")
     parser.add_argument("--surrogate", default="sigmoid",
                         help="the LIF's surrogate, a canonical name (default sigmoid, the LIF's "
                              "default; rectangular shows the cost without a transcendental)")

@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from refsnn import validation
+from refsnn.neurons.dynamics import charge_input_gain
 
 BACKENDS = {"numpy": "refsnn.neurons.reference", "numba": "refsnn.neurons.kernels"}
 """Backend name -> module with ``forward`` and ``backward`` (the same contract)."""
@@ -38,6 +39,8 @@ class Charge(NamedTuple):
     k: np.floating  # leak rate 1/tau (0 for IF)
     v_rest: np.floating  # v_reset (hard reset), or 0 (soft): the leak pulls towards it
     decay_input: bool
+    gain: np.floating  # dH/dX: k, or 1 (refsnn.neurons.dynamics.charge_input_gain)
+    decay: np.floating  # dH/dV = 1 - k, subtracted in the input dtype
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,7 +135,9 @@ class Neuron:
     def _charge(self, dtype: np.dtype) -> Charge:
         cast = np.dtype(dtype).type
         k, v_rest, decay_input = self.charge_params()
-        return Charge(cast(k), cast(v_rest), decay_input)
+        k = cast(k)
+        return Charge(k, cast(v_rest), decay_input, cast(charge_input_gain(k, decay_input)),
+                      cast(1) - k)
 
 
 def _outputs(out: object, kind: type, names: tuple[str, ...], like: np.ndarray) -> list:

@@ -39,6 +39,7 @@ from refsnn import fastexp
 from refsnn.neurons import dynamics
 
 CHUNK = 4096  # neurons per parallel task; two local buffers of CHUNK floats stay in L1/L2
+LANES = 16  # partial sums of _lane_sum: two AVX-512 registers of float64
 
 
 @functools.cache
@@ -63,8 +64,34 @@ def _source_digest(*functions) -> int:
 
 
 _charge = compiled(dynamics.charge)
-_input_gain = compiled(dynamics.charge_input_gain)
 _leak_sensitivity = compiled(dynamics.charge_leak_sensitivity)
+
+
+@nb.njit(cache=True)
+def _nonfinite(a):
+    """Whether ``a`` is inf or NaN: ``a - a`` is 0 for a finite value and NaN otherwise. It is
+    computed in ``a``'s dtype (``a * 0`` would be float64 for a float32 ``a``: Numba types the
+    literal 0 as int64), and an OR of these flags over a loop vectorises."""
+    d = a - a
+    return d != d
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _lane_sum(a):
+    """The sum of a 1-D float64 array in a fixed order that vectorises: element ``i`` goes to
+    partial sum ``i % LANES`` (the tail beyond a multiple of LANES to the first ones), then
+    the partial sums are added in order. (``a.sum()`` is one serial chain of additions.)"""
+    lanes = np.zeros(LANES)
+    whole = a.size - a.size % LANES
+    for i in range(0, whole, LANES):
+        for lane in range(LANES):
+            lanes[lane] += a[i + lane]
+    for i in range(whole, a.size):
+        lanes[i - whole] += a[i]
+    total = 0.0
+    for lane in range(LANES):
+        total += lanes[lane]
+    return total
 
 
 @nb.njit(cache=True)
@@ -87,11 +114,11 @@ def _forward_kernel(kind):
         for c in nb.prange((n + CHUNK - 1) // CHUNK):
             lo, hi = _chunk(c, n)
             membrane = v0[lo:hi].copy()
-            bad = 0
+            bad = False
             for t in range(steps):
                 xt, st, ht, vt = x[t, lo:hi], spikes[t, lo:hi], h[t, lo:hi], v[t, lo:hi]
                 for j in range(hi - lo):
-                    bad += xt[j] * 0 != 0  # NaN or inf: counted here, reported by the caller
+                    bad |= _nonfinite(xt[j])  # reported by the caller
                     hj = _charge(membrane[j], xt[j], k, v_rest, decay_input)
                     o = fire(hj, p)
                     membrane[j] = reset(hj, o, p)
@@ -106,26 +133,28 @@ def _backward_kernel(kind, g0):
     """Build the backward kernel of one spike kind and surrogate (``g0``)."""
     fire_grad, reset_grad = compiled(kind.fire_grad), compiled(kind.reset_grad)
     param_grads, surrogate = compiled(kind.param_grads), compiled(g0)
-    digest = _source_digest(dynamics.charge_input_gain, dynamics.charge_leak_sensitivity,
+    second = bool(kind.PARAMS[1])  # whether the kind has a second learnable parameter
+    digest = _source_digest(dynamics.charge_leak_sensitivity,
                             kind.fire_grad, kind.reset_grad, kind.param_grads, g0, fastexp)
 
     @nb.njit(parallel=True, cache=True, error_model="numpy")
-    def backward_kernel(x, v0, spikes, h, v, grad_spikes, grad_v, has_grad_v, k, v_rest,
-                        decay_input, p, detach_reset, grad_x, grad_v0, partials, nonfinite):
+    def backward_kernel(x, v0, spikes, h, v, grad_spikes, grad_v, has_grad_v, gain, decay,
+                        v_rest, decay_input, p, detach_reset, grad_x, grad_v0, partials,
+                        nonfinite):
         if digest < 0:  # never: holds the source digest in the closure (the cache key)
             return
         steps, n = x.shape
-        gain = _input_gain(k, decay_input)
         for c in nb.prange((n + CHUNK - 1) // CHUNK):
             lo, hi = _chunk(c, n)
             carry = np.zeros(hi - lo, dtype=x.dtype)  # dL/dV[t] arriving through H[t+1]
             # per-neuron float64 sums over time (a sum across j would be a serial reduction
-            # that keeps the loop from vectorising)
-            sum_k, sum_0, sum_1 = np.zeros(hi - lo), np.zeros(hi - lo), np.zeros(hi - lo)
+            # that keeps the loop from vectorising); none for an unused parameter slot
+            sum_k, sum_0 = np.zeros(hi - lo), np.zeros(hi - lo)
+            sum_1 = np.zeros(hi - lo if second else 0)
             # dO/dH of one step, in the dtype fire_grad returns (float64 where a float literal
             # promotes a float32 input), so that it is the same value as computed inline
             dodh = np.full(hi - lo, fire_grad(carry[0], carry[0], p, surrogate))
-            bad = 0
+            bad = False
             for t in range(steps - 1, -1, -1):
                 xt, ot, ht, gst = x[t, lo:hi], spikes[t, lo:hi], h[t, lo:hi], grad_spikes[t, lo:hi]
                 gvt = grad_v[t if has_grad_v else 0, lo:hi]
@@ -136,10 +165,10 @@ def _backward_kernel(kind, g0):
                 for j in range(hi - lo):
                     dodh[j] = fire_grad(ht[j], ot[j], p, surrogate)
                 for j in range(hi - lo):
-                    bad += gst[j] * 0 != 0
+                    bad |= _nonfinite(gst[j])
                     g_v = carry[j]
                     if has_grad_v:
-                        bad += gvt[j] * 0 != 0
+                        bad |= _nonfinite(gvt[j])
                         g_v += gvt[j]
                     dvdh, dvdo = reset_grad(ht[j], ot[j], p)
                     g_o = gst[j] if detach_reset else gst[j] + g_v * dvdo
@@ -148,10 +177,12 @@ def _backward_kernel(kind, g0):
                     sum_k[j] += g_h * _leak_sensitivity(vp[j], xt[j], v_rest, decay_input)
                     d0, d1 = param_grads(ht[j], ot[j], dodh[j], g_o, gst[j], g_v, p, surrogate)
                     sum_0[j] += d0
-                    sum_1[j] += d1
-                    carry[j] = g_h * (1 - k)
+                    if second:
+                        sum_1[j] += d1
+                    carry[j] = g_h * decay
             grad_v0[lo:hi] = carry
-            partials[c, 0], partials[c, 1], partials[c, 2] = sum_k.sum(), sum_0.sum(), sum_1.sum()
+            partials[c, 0], partials[c, 1] = _lane_sum(sum_k), _lane_sum(sum_0)
+            partials[c, 2] = _lane_sum(sum_1)
             nonfinite[c] = bad
 
     return backward_kernel
@@ -170,7 +201,7 @@ def forward(x, v0, c, kind, p, phi, spikes, h, v):
     the outputs must be C-contiguous)."""
     steps = x.shape[0]
     x2 = _flat(x, steps)
-    nonfinite = np.zeros(_chunks(x2.shape[1]), dtype=np.int64)
+    nonfinite = np.zeros(_chunks(x2.shape[1]), dtype=np.bool_)
     _forward_kernel(kind)(x2, np.ascontiguousarray(v0).reshape(-1), c.k, c.v_rest,
                           c.decay_input, p, *(a.reshape(steps, -1) for a in (spikes, h, v)),
                           nonfinite)
@@ -184,9 +215,9 @@ def backward(trace, grad_spikes, grad_v, c, kind, p, g0, detach_reset, grad_x, g
     has_grad_v = grad_v is not None
     flat_grad_v = _flat(grad_v, steps) if has_grad_v else np.zeros((1, 1), trace.x.dtype)
     chunks = _chunks(flat[0].shape[1])
-    partials, nonfinite = np.zeros((chunks, 3)), np.zeros(chunks, dtype=np.int64)
+    partials, nonfinite = np.zeros((chunks, 3)), np.zeros(chunks, dtype=np.bool_)
     _backward_kernel(kind, g0)(flat[0], np.ascontiguousarray(trace.v0).reshape(-1), *flat[1:],
-                               flat_grad_v, has_grad_v, c.k, c.v_rest, c.decay_input, p,
+                               flat_grad_v, has_grad_v, c.gain, c.decay, c.v_rest, c.decay_input, p,
                                detach_reset, grad_x.reshape(steps, -1), grad_v0.reshape(-1),
                                partials, nonfinite)
     totals = partials.sum(axis=0)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from refsnn.neurons.dynamics import charge, charge_input_gain, charge_leak_sensitivity
+from refsnn.neurons.dynamics import charge, charge_leak_sensitivity
 from refsnn.validation import all_finite
 
 
@@ -61,11 +61,11 @@ def backward(trace, grad_spikes, grad_v, c, kind, p, g0, detach_reset, grad_x, g
         dvdh, dvdo = kind.reset_grad(h[t], o, p)
         g_o = grad_spikes[t] if detach_reset else grad_spikes[t] + g_v * dvdo
         g_h = g_v * dvdh + g_o * dodh
-        grad_x[t] = g_h * charge_input_gain(c.k, c.decay_input)
+        grad_x[t] = g_h * c.gain
         grad_k += np.sum(g_h * charge_leak_sensitivity(v_prev, x[t], c.v_rest, c.decay_input),
                          dtype=np.float64)
         for i, g in enumerate(kind.param_grads(h[t], o, dodh, g_o, grad_spikes[t], g_v, p, g0)):
             grad_params[i] += np.sum(g, dtype=np.float64)
-        grad_prev = g_h * (1 - c.k)
+        grad_prev = g_h * c.decay
     grad_v0[...] = grad_prev
     return grad_k, grad_params, True

@@ -25,10 +25,13 @@ and ``PARAMS``, the names of its (at most two) learnable scalars ("" for an unus
 
 from collections import namedtuple
 
-SPIKE_FIELDS = ("v_threshold", "v_rest", "soft", "fire_at_zero", "alpha", "scale")
+SPIKE_FIELDS = ("v_threshold", "v_rest", "soft", "fire_at_zero", "alpha", "scale", "one")
 """The fields every kind's ``Params`` starts with, filled by ``SpikingNeuron.spike_fields``:
 the threshold, ``v_rest`` (``v_reset``, or 0 with a soft reset), ``soft`` (``v_reset is None``),
-``fire_at_zero`` (``compare == ">="``) and the surrogate's ``alpha`` and ``scale``."""
+``fire_at_zero`` (``compare == ">="``), the surrogate's ``alpha`` and ``scale``, and ``one``,
+1 in the input dtype: where a kind subtracts from 1 a value of the input dtype, ``p.one - o``
+is that dtype in Numba too (Numba types the literal ``1.0`` as float64 and would widen a
+float32 computation, at half the vector lanes; NumPy keeps an array's dtype either way)."""
 
 
 def params_type(module: str, *fields: str) -> type:

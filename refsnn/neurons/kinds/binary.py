@@ -33,13 +33,13 @@ def fire_grad(h, o, p, g0):
 def reset(h, o, p):
     if p.soft:
         return h - o * p.v_threshold
-    return o * p.v_rest + (1.0 - o) * h
+    return o * p.v_rest + (p.one - o) * h
 
 
 def reset_grad(h, o, p):
     if p.soft:
-        return 1.0, -p.v_threshold
-    return 1.0 - o, p.v_rest - h
+        return p.one, -p.v_threshold
+    return p.one - o, p.v_rest - h
 
 
 def param_grads(h, o, dodh, g_o, g_out, g_v, p, g0):
