@@ -78,7 +78,10 @@ def time_series(name: str, x: object) -> np.ndarray:
 
 
 def all_finite(a: np.ndarray) -> bool:
-    """Whether an array has no NaN or infinity (two reductions, no temporary array)."""
+    """Whether a real array has no NaN or infinity (two reductions, no temporary array; one
+    element, as an initial state given as a scalar, is checked directly)."""
+    if a.size == 1:
+        return math.isfinite(a.item())
     return a.size == 0 or bool(np.isfinite(a.max()) and np.isfinite(a.min()))
 
 

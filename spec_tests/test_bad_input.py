@@ -6,8 +6,10 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis.extra import numpy as hnp
 
-from refsnn import IF, LIF, PLIF, surrogates
+from refsnn import IF, LIF, PLIF, surrogates, validation
 from refsnn.neurons.base import BACKENDS
 
 X = np.ones((3, 2))
@@ -98,3 +100,20 @@ def test_bad_output_buffers():
         neuron.backward(trace, np.ones((3, 2)), out=trace)
     with pytest.raises(ValueError, match=r"^out.x: expected an array that does not overlap"):
         neuron.backward(trace, np.ones((3, 2)), out=dataclasses.replace(grads, x=trace.x))
+
+
+@given(hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3),
+       hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3))
+def test_v0_accepts_exactly_the_shapes_that_broadcast_to_the_neuron_shape(v0_shape, shape):
+    try:
+        expected = np.broadcast_shapes(v0_shape, shape) == shape
+    except ValueError:
+        expected = False
+    v0 = np.arange(np.prod(v0_shape), dtype=np.float64).reshape(v0_shape)
+    if not expected:
+        with pytest.raises(ValueError, match=r"^v0: expected a scalar or an array broadcastable"):
+            validation.state("v0", v0, shape, np.float32)
+        return
+    state = validation.state("v0", v0, shape, np.float32)
+    assert state.dtype == np.float32
+    np.testing.assert_array_equal(state, np.broadcast_to(v0, shape))

@@ -12,12 +12,17 @@
 
 from __future__ import annotations
 
+import math
+import re
+
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from refsnn import LIF
-from refsnn.neurons.kernels import CHUNK
+from refsnn.neurons.kernels import CHUNK, LANES, _lane_sum, _nonfinite
 from refsnn.neurons.kinds import binary
 from refsnn.surrogates import FastSigmoid, Rectangular, StraightThrough, Triangular
 from spec_tests.strategies import any_neurons, inputs
@@ -102,3 +107,54 @@ def test_writing_into_out_buffers_gives_the_same_results(run, backend):
                         out=neuron.backward(stale, 2 * grad, backend=backend))
     np.testing.assert_array_equal(a.x, b.x)
     np.testing.assert_array_equal(a.v0, b.v0)
+
+
+def lane_sum_model(a):
+    """_lane_sum's stated order, in plain Python floats: element i into partial sum i % LANES,
+    then the partial sums added from the first."""
+    lanes = [0.0] * LANES
+    for i, value in enumerate(a.tolist()):
+        lanes[i % LANES] += value
+    total = 0.0
+    for value in lanes:
+        total += value
+    return total
+
+
+@given(hnp.arrays(np.float64, st.integers(0, 5 * LANES + 3),
+                  elements=st.floats(-1e6, 1e6, allow_subnormal=True)))
+def test_lane_sum_adds_in_its_stated_order(a):
+    assert _lane_sum(a) == lane_sum_model(a)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nonfinite_flags_exactly_inf_and_nan(dtype):
+    info = np.finfo(dtype)
+    values = [0.0, -0.0, 1.0, -2.5, info.max, -info.max, info.tiny, info.smallest_subnormal,
+              np.inf, -np.inf, np.nan]
+    for value in np.array(values, dtype=dtype):
+        assert _nonfinite(value) == (not math.isfinite(value)), value
+
+
+@given(st.sampled_from([np.float32, np.float64]),
+       st.sampled_from(["x", "grad_spikes", "grad_v"]),
+       st.sampled_from([np.nan, np.inf, -np.inf]), st.data())
+def test_one_nonfinite_element_anywhere_is_reported(dtype, where, value, data):
+    """The kernels' per-chunk finiteness flags: one bad element in any chunk, at any position
+    (including the tail beyond a multiple of the vector width) is caught and named."""
+    shape = (3, 2 * CHUNK + 21)
+    x = np.full(shape, 0.5, dtype=dtype)
+    grads = {"grad_spikes": np.ones(shape, dtype=dtype), "grad_v": np.ones(shape, dtype=dtype)}
+    index = (data.draw(st.integers(0, shape[0] - 1), label="t"),
+             data.draw(st.integers(0, shape[1] - 1), label="neuron"))
+    neuron = LIF()
+    at = re.escape(f"at index {index}") + "$"
+    if where == "x":
+        x[index] = value
+        with pytest.raises(ValueError, match=rf"^x: expected finite values .* {at}"):
+            neuron.forward(x, backend="numba")
+        return
+    trace = neuron.forward(x, backend="numba")
+    grads[where][index] = value
+    with pytest.raises(ValueError, match=rf"^{where}: expected finite values .* {at}"):
+        neuron.backward(trace, grads["grad_spikes"], grads["grad_v"], backend="numba")

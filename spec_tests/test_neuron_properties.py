@@ -127,3 +127,17 @@ def test_plif_from_tau_starts_at_that_time_constant():
     for tau in (1.5, 2.0, 7.0):
         plif, lif = PLIF.from_tau(tau), LIF(tau=tau)
         assert np.isclose(plif.leak_rate(), lif.leak_rate(), rtol=1e-15)
+
+
+@given(neurons(), inputs(dtype=np.float32), st.sampled_from(["numpy", "numba"]))
+def test_a_neuron_used_in_both_dtypes_computes_each_as_a_fresh_one(neuron, x, backend):
+    """Neurons keep their dtype-cast scalars per dtype: a float64 run after a float32 one (and
+    the reverse) must not see the other's."""
+    for first, second in ((np.float32, np.float64), (np.float64, np.float32)):
+        used = dataclasses.replace(neuron)
+        used.forward(x.astype(first), backend=backend)
+        a = used.forward(x.astype(second), backend=backend)
+        b = dataclasses.replace(neuron).forward(x.astype(second), backend=backend)
+        assert a.h.dtype == second
+        np.testing.assert_array_equal(a.h, b.h)
+        np.testing.assert_array_equal(a.spikes, b.spikes)

@@ -19,6 +19,7 @@ with it (:mod:`refsnn.neurons.kernels`).
 
 from __future__ import annotations
 
+import functools
 import importlib
 from dataclasses import dataclass
 from types import ModuleType
@@ -98,8 +99,8 @@ class Neuron:
                              "test mode is implemented by the NumPy reference only), got True")
         spikes, h, v = _outputs(out, Trace, ("spikes", "h", "v"), x)
         phi = self.surrogate.primitive if smooth else None
-        if not module.forward(x, v0, self._charge(x.dtype), self.kind,
-                              self.kind_params(x.dtype), phi, spikes, h, v):
+        charge, params = self._scalars(x.dtype)
+        if not module.forward(x, v0, charge, self.kind, params, phi, spikes, h, v):
             validation.finite("x", x)
         return Trace(x=x, v0=v0, spikes=spikes, h=h, v=v)
 
@@ -118,12 +119,12 @@ class Neuron:
         if grad_v is not None:
             grad_v = validation.like("grad_v", grad_v, trace.x)
         module = _backend(backend)
-        dtype = trace.x.dtype
         (grad_x,) = _outputs(out, Gradients, ("x",), trace.x)
         (grad_v0,) = _outputs(out, Gradients, ("v0",), trace.v0)
+        charge, params = self._scalars(trace.x.dtype)
         grad_k, grad_params, finite = module.backward(
-            trace, grad_spikes, grad_v, self._charge(dtype), self.kind, self.kind_params(dtype),
-            type(self.surrogate).g0, self.detach_reset, grad_x, grad_v0)
+            trace, grad_spikes, grad_v, charge, self.kind, params, type(self.surrogate).g0,
+            self.detach_reset, grad_x, grad_v0)
         if not finite:
             validation.finite("grad_spikes", grad_spikes)
             validation.finite("grad_v", grad_v)  # grad_v is not None: grad_spikes was finite
@@ -131,6 +132,14 @@ class Neuron:
                   if name}
         return Gradients(x=grad_x, v0=grad_v0,
                          params=params | self.leak_rate_gradient(float(grad_k)))
+
+    def _scalars(self, dtype: np.dtype) -> tuple[Charge, tuple]:
+        """The charge scalars and the kind's ``Params`` in ``dtype``, built once per dtype
+        (the neuron is immutable) and kept with the instance."""
+        cache = self.__dict__.setdefault("_scalars_by_dtype", {})
+        if dtype not in cache:
+            cache[dtype] = (self._charge(dtype), self.kind_params(dtype))
+        return cache[dtype]
 
     def _charge(self, dtype: np.dtype) -> Charge:
         cast = np.dtype(dtype).type
@@ -153,4 +162,9 @@ def _outputs(out: object, kind: type, names: tuple[str, ...], like: np.ndarray) 
 
 def _backend(name: str) -> ModuleType:
     validation.choice("backend", name, tuple(BACKENDS))
+    return _backend_module(name)
+
+
+@functools.cache
+def _backend_module(name: str) -> ModuleType:
     return importlib.import_module(BACKENDS[name])

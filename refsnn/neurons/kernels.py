@@ -15,13 +15,22 @@ NaN, as it does in the NumPy reference, instead of raising (the Python model tes
 divisor, and that branch keeps the loop scalar). No divisor in the kinds or surrogates can be
 zero for validated parameters, so this changes no result.
 
+Three more keep it short, measured on the default LIF (float32, sigmoid; tools/bench.py):
+float32 arithmetic stays float32 (the charge's ``gain`` and ``decay`` come cast from
+:class:`refsnn.neurons.base.Charge`, the kinds subtract from ``p.one``: Numba types a Python
+float literal as float64 and would run the loop on half the lanes); the finiteness checks are
+an OR of flags computed in the input dtype (:func:`_nonfinite`), not an int64 count; and the
+per-chunk sums of the per-neuron float64 parameter sums use :func:`_lane_sum` (``a.sum()``
+is one serial chain of additions, a fifth of the backward's time at [8, 32768]).
+
 Agreement with the reference (tested in spec_tests/test_kernels.py):
 
 - forward: bit for bit (the same IEEE operations in the same order);
 - backward: bit for bit in float64 for surrogates without transcendental functions, otherwise
   within a few ulps per element: the kernels' ``exp`` (within 0.70 ulp in float64, 0.77 in
   float32: spec_tests/test_fastexp.py) and NumPy's ``np.exp`` (0.72 and 2.5 ulp measured) can
-  round differently, and in float32 Numba evaluates float literals in float64;
+  round differently, and in float32 Numba evaluates the surrogates' float literals in float64
+  (e.g. the triangular ``1.0 - alpha |x|``), then rounds once where NumPy rounds each step;
   the scalar parameter gradients are summed per chunk, in another order.
 """
 
