@@ -148,7 +148,7 @@ def test_load_names_the_argument():
 def test_write_is_atomic_and_refuses_to_overwrite(tmp_path):
     path = tmp_path / "r.md"
     report.write(path, "one\n")
-    with pytest.raises(FileExistsError, match=r"^out: .* exists; pass --force"):
+    with pytest.raises(FileExistsError, match=r"r.md: exists; pass force=True"):
         report.write(path, "two\n")
     report.write(path, "two\n", force=True)
     assert path.read_text() == "two\n"

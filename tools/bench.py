@@ -28,7 +28,6 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -36,6 +35,7 @@ import numba as nb
 import numpy as np
 
 from refsnn import LIF, surrogates
+from refsnn.checkpoint import atomic_write
 
 SHAPES = [(8, 32 * 1024), (8, 256 * 4096), (32, 2**20)]
 QUICK_SHAPES = [(4, 8 * 1024), (8, 32 * 1024)]
@@ -142,18 +142,9 @@ def table(rows: list[dict]) -> str:
 
 
 def write_json(path: str, data: dict, force: bool) -> None:
-    """Write ``data`` to ``path`` atomically: a temp file in the same directory, os.replace."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2)
-            f.write("\n")
-        if os.path.exists(path) and not force:
-            raise FileExistsError(f"{path} exists (use --force to overwrite)")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Write ``data`` to ``path`` as JSON, atomically (refsnn.checkpoint.atomic_write)."""
+    text = json.dumps(data, indent=2) + "\n"
+    atomic_write(Path(path), lambda f: f.write(text.encode()), force=force)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
 import refsnn
+from refsnn.checkpoint import atomic_write
 from refsnn.conformance.compare import TOLERANCES, Outcome
 from refsnn.conformance.expectations import Expectation, verdict
 
@@ -81,17 +80,6 @@ def _cell(text: str) -> str:
 
 
 def write(path: Path, text: str, *, force: bool = False) -> None:
-    """Write ``text`` to ``path`` atomically (a temporary file in the same directory, then
-    renamed over it); FileExistsError if ``path`` exists and not ``force``."""
-    path = Path(path)
-    if path.exists() and not force:
-        raise FileExistsError(f"out: {path} exists; pass --force to overwrite it")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp's 0600 would be kept by the rename
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Write ``text`` to ``path`` atomically (:func:`refsnn.checkpoint.atomic_write`);
+    FileExistsError if ``path`` exists and not ``force``."""
+    atomic_write(Path(path), lambda handle: handle.write(text.encode()), force=force)

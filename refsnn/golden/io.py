@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 from numpy.lib import format as npy
+
+from refsnn.checkpoint import atomic_write
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -77,16 +77,7 @@ def sha256(data: bytes) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory and
-    ``os.replace``, so that a reader sees the old file or the new one, never a partial one."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp creates 0600
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write ``data`` to ``path`` atomically (:func:`refsnn.checkpoint.atomic_write`: a reader
+    sees the old file or the new one, never a partial one); the generator has already decided
+    whether ``path`` may be overwritten."""
+    atomic_write(path, lambda file: file.write(data), force=True)
