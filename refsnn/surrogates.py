@@ -36,7 +36,10 @@ onto which canonical surrogate is tabulated in ``docs/surrogates.md``.
 
 The ``g0`` formulas are written with NumPy ufuncs and operators only, so the same source runs on
 arrays (the NumPy reference) and on scalars inside the Numba kernels (``refsnn.neurons.kernels``
-compiles them). Their ``exp`` is :func:`refsnn.fastexp.exp`: ``np.exp`` itself on arrays, and
+compiles them); their constants are written ``weak(c, like)`` (:mod:`refsnn.literals`), so that
+they take the input's dtype in Numba as NumPy gives a Python float the array's dtype: float32
+arithmetic stays float32, the same operations in the same precision as the reference. Their
+``exp`` is :func:`refsnn.fastexp.exp`: ``np.exp`` itself on arrays, and
 inside Numba an arithmetic ``exp`` that lets the kernels' loops vectorise (within 0.70 ulp in
 float64, 0.77 ulp in float32). They are written to be well conditioned: the sigmoid's
 ``s (1 - s)`` is evaluated as ``e / (1 + e)^2`` with ``e = exp(-alpha |x|)``, and its primitive
@@ -56,6 +59,7 @@ import numpy as np
 
 from refsnn import validation
 from refsnn.fastexp import exp
+from refsnn.literals import weak
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
@@ -63,7 +67,7 @@ _erf = np.vectorize(math.erf, otypes=[np.float64])
 # --- g0 and Phi0 of every canonical surrogate (shared by NumPy and Numba) -------------------
 
 def rectangular_g0(x, alpha):
-    return alpha * (np.abs(x) < 0.5 / alpha)
+    return alpha * (np.abs(x) < weak(0.5, alpha) / alpha)
 
 
 def rectangular_phi0(x, alpha):
@@ -71,7 +75,7 @@ def rectangular_phi0(x, alpha):
 
 
 def triangular_g0(x, alpha):
-    return alpha * np.maximum(1.0 - alpha * np.abs(x), 0.0)
+    return alpha * np.maximum(weak(1.0, alpha) - alpha * np.abs(x), weak(0.0, alpha))
 
 
 def triangular_phi0(x, alpha):
@@ -81,8 +85,7 @@ def triangular_phi0(x, alpha):
 
 def sigmoid_g0(x, alpha):
     e = exp(-alpha * np.abs(x))  # s (1 - s) = e / (1 + e)^2: no cancellation, no overflow
-    one = alpha ** 0  # 1 in alpha's dtype, as NumPy takes 1.0; Numba would widen 1.0 to float64
-    return alpha * e / ((one + e) * (one + e))
+    return alpha * e / ((weak(1.0, e) + e) * (weak(1.0, e) + e))
 
 
 def sigmoid_phi0(x, alpha):
@@ -90,8 +93,8 @@ def sigmoid_phi0(x, alpha):
 
 
 def arctan_g0(x, alpha):
-    u = 0.5 * np.pi * alpha * x
-    return 0.5 * alpha / (1.0 + u * u)
+    u = weak(0.5 * np.pi, alpha) * alpha * x
+    return weak(0.5, alpha) * alpha / (weak(1.0, u) + u * u)
 
 
 def arctan_phi0(x, alpha):
@@ -99,8 +102,8 @@ def arctan_phi0(x, alpha):
 
 
 def fast_sigmoid_g0(x, alpha):
-    d = 1.0 + alpha * np.abs(x)
-    return 1.0 / (d * d)
+    d = weak(1.0, alpha) + alpha * np.abs(x)
+    return weak(1.0, d) / (d * d)
 
 
 def fast_sigmoid_phi0(x, alpha):
@@ -108,18 +111,18 @@ def fast_sigmoid_phi0(x, alpha):
 
 
 def piecewise_exponential_g0(x, alpha):
-    return 0.5 * alpha * exp(-alpha * np.abs(x))
+    return weak(0.5, alpha) * alpha * exp(-alpha * np.abs(x))
 
 
 def piecewise_exponential_phi0(x, alpha):
     return 0.5 - 0.5 * np.sign(x) * np.expm1(-alpha * np.abs(x))
 
 
-_SQRT_PI = math.sqrt(math.pi)  # a Python float, so float32 arithmetic stays float32
+_SQRT_PI = math.sqrt(math.pi)
 
 
 def gaussian_g0(x, alpha):
-    return alpha / _SQRT_PI * exp(-(alpha * x) * (alpha * x))
+    return alpha / weak(_SQRT_PI, alpha) * exp(-(alpha * x) * (alpha * x))
 
 
 def gaussian_phi0(x, alpha):
@@ -127,7 +130,7 @@ def gaussian_phi0(x, alpha):
 
 
 def straight_through_g0(x, alpha):
-    return 0.0 * x + 1.0  # 1 with x's shape; written so Numba compiles it for scalars too
+    return weak(0.0, x) * x + weak(1.0, x)  # 1 with x's shape and dtype, for scalars too
 
 
 def straight_through_phi0(x, alpha):

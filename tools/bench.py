@@ -1,18 +1,20 @@
 """Benchmark the LIF kernels against this machine's memory bandwidth and the NumPy reference.
 
-    python tools/bench.py [--quick] [--repeat N] [--json PATH [--force]]
+    python tools/bench.py [--quick] [--rounds N] [--surrogate NAME] [--json PATH [--force]]
 
 1. A STREAM triad ``a = b + s * c`` (float64, Numba ``prange``, arrays far larger than the
    last-level cache, 24 bytes per element as STREAM counts them) gives the attainable bandwidth:
-   the best of TRIAD_REPEAT runs before and as many after the LIF timings, so that a core lost
-   for a while to other work does not set the yardstick.
+   the best of TRIAD_ROUNDS rounds before and as many after the LIF timings, so that a core
+   lost for a while to other work does not set the yardstick.
 2. ``LIF(tau=2).forward`` and ``forward`` + ``backward`` are timed through the public API with
    both backends on float32 inputs ``[T, N]``, writing into the outputs of a first call
    (``out=``, as a training loop does; freshly allocated arrays of this size cost page faults
    that have nothing to do with the neuron): a warm-up (JIT compilation, OpenMP threads
-   spinning up), then the best of at least N timed calls, and of as many as fit in
-   TIMED_SECONDS (``time.perf_counter``): on a shared machine a few calls can all be slowed
-   by other work, and the best of many is the figure that repeats from run to run.
+   spinning up), then N rounds (default ROUNDS) in which each of the four (backend x pass)
+   is called in turn for ROUND_SECONDS (at least once), and each one's best call
+   (``time.perf_counter``) is kept. On a shared machine the speed drifts over seconds (other
+   tenants, memory bandwidth): interleaving lets both sides of a speedup see the same machine,
+   and the best of many calls is the figure that repeats from run to run.
 3. Effective bandwidth counts each array once: forward reads x and writes spikes, h, v
    (4 arrays); backward reads x, spikes, h, v, grad_spikes and writes grad_x (6 arrays).
 
@@ -24,6 +26,7 @@ than the NumPy reference at every shape.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -39,10 +42,12 @@ from refsnn.checkpoint import atomic_write
 
 SHAPES = [(8, 32 * 1024), (8, 256 * 4096), (32, 2**20)]
 QUICK_SHAPES = [(4, 8 * 1024), (8, 32 * 1024)]
+BACKENDS = ("numba", "numpy")  # the speedups are numpy time / numba time
 FORWARD_ARRAYS, BACKWARD_ARRAYS = 4, 6  # arrays of x's size each pass reads or writes once
-TRIAD_REPEAT = 10
+TRIAD_ROUNDS = 10
+ROUNDS = 6
 WARMUP_SECONDS = 0.2  # keep calling during warm-up until this much time has passed
-TIMED_SECONDS = 1.0  # keep timing calls (beyond the minimum count) until this much has passed
+ROUND_SECONDS = 0.25  # each function is called for this long (at least once) in each round
 FORWARD_TARGET, SPEEDUP_TARGET = 0.6, 10.0
 L3_SYSFS = Path("/sys/devices/system/cpu/cpu0/cache/index3/size")
 
@@ -61,56 +66,73 @@ def l3_bytes() -> int:
         return 0
 
 
-def best_time(fn, repeat: int, seconds: float = TIMED_SECONDS) -> float:
-    """Warm up ``fn`` (at least one call, for WARMUP_SECONDS), then return its best time in
-    seconds over at least ``repeat`` timed calls that together take at least ``seconds``."""
-    start = time.perf_counter()
-    fn()
-    while time.perf_counter() - start < WARMUP_SECONDS:
+def best_times(functions: dict, rounds: int, round_seconds: float = ROUND_SECONDS) -> dict:
+    """Warm up every function (at least one call, for WARMUP_SECONDS), then in each of
+    ``rounds`` rounds call each in turn for ``round_seconds`` (at least once); return each
+    one's best call in seconds, under the same keys."""
+    for fn in functions.values():
+        start = time.perf_counter()
         fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < repeat or time.perf_counter() - start < seconds:
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        while time.perf_counter() - start < WARMUP_SECONDS:
+            fn()
+    best = dict.fromkeys(functions, float("inf"))
+    for _ in range(rounds):
+        for key, fn in functions.items():
+            end = time.perf_counter() + round_seconds
+            while True:
+                t0 = time.perf_counter()
+                fn()
+                t1 = time.perf_counter()
+                best[key] = min(best[key], t1 - t0)
+                if t1 >= end:
+                    break
+    return best
 
 
 def triad_bandwidth(elements: int) -> float:
     """STREAM triad bandwidth in GB/s over float64 arrays of ``elements`` each (freed after)."""
     a, b, c = np.zeros(elements), np.ones(elements), np.full(elements, 2.0)
-    seconds = best_time(lambda: _triad(a, b, c, 3.0), TRIAD_REPEAT, seconds=0.0)
+    seconds = best_times({"triad": lambda: _triad(a, b, c, 3.0)}, TRIAD_ROUNDS, 0.0)["triad"]
     return 3 * a.itemsize * elements / seconds / 1e9
 
 
-def time_shape(shape: tuple[int, int], backend: str, repeat: int, surrogate: str) -> dict:
-    """Best forward and forward+backward times (s) and bandwidths (GB/s) of LIF at ``shape``."""
+def time_shape(shape: tuple[int, int], rounds: int, surrogate: str) -> list[dict]:
+    """Best forward and forward+backward times (s) and bandwidths (GB/s) of LIF at ``shape``,
+    a row per backend, the two timed interleaved; the Numba row has the speedups."""
     rng = np.random.default_rng(0)
     x = rng.uniform(0.0, 3.0, shape).astype(np.float32)
     grad_spikes = rng.standard_normal(shape, dtype=np.float32)
     neuron = LIF(tau=2.0, surrogate=surrogates.get(surrogate))
-    trace = neuron.forward(x, backend=backend)  # its arrays are reused (out=), as in training
-    grads = neuron.backward(trace, grad_spikes, backend=backend)
-    forward = best_time(lambda: neuron.forward(x, backend=backend, out=trace), repeat)
-    both = best_time(lambda: neuron.backward(neuron.forward(x, backend=backend, out=trace),
-                                             grad_spikes, backend=backend, out=grads), repeat)
-    return {"shape": list(shape), "backend": backend, "min_repeat": repeat,
-            "forward_s": forward, "forward_gbps": FORWARD_ARRAYS * x.nbytes / forward / 1e9,
-            "fwd_bwd_s": both,
-            "fwd_bwd_gbps": (FORWARD_ARRAYS + BACKWARD_ARRAYS) * x.nbytes / both / 1e9}
-
-
-def run(shapes, repeat: int | None, surrogate: str) -> list[dict]:
-    """Time both backends at every shape; add the Numba speedups to the Numba rows."""
-    rows = []
-    for shape in shapes:
-        numba_row = time_shape(shape, "numba", repeat or 5, surrogate)
-        numpy_row = time_shape(shape, "numpy", repeat or 3, surrogate)
-        numba_row["speedup_forward"] = numpy_row["forward_s"] / numba_row["forward_s"]
-        numba_row["speedup_fwd_bwd"] = numpy_row["fwd_bwd_s"] / numba_row["fwd_bwd_s"]
-        rows += [numba_row, numpy_row]
+    functions = {}
+    for backend in BACKENDS:
+        # the arrays of a first call are reused (out=), as in training
+        trace = neuron.forward(x, backend=backend)
+        grads = neuron.backward(trace, grad_spikes, backend=backend)
+        functions[backend, "forward"] = functools.partial(
+            neuron.forward, x, backend=backend, out=trace)
+        functions[backend, "fwd_bwd"] = functools.partial(
+            _forward_backward, neuron, x, grad_spikes, backend, trace, grads)
+    best = best_times(functions, rounds)
+    rows = [{"shape": list(shape), "backend": backend, "rounds": rounds,
+             "forward_s": best[backend, "forward"],
+             "forward_gbps": FORWARD_ARRAYS * x.nbytes / best[backend, "forward"] / 1e9,
+             "fwd_bwd_s": best[backend, "fwd_bwd"],
+             "fwd_bwd_gbps": (FORWARD_ARRAYS + BACKWARD_ARRAYS) * x.nbytes
+             / best[backend, "fwd_bwd"] / 1e9} for backend in BACKENDS]
+    numba_row, numpy_row = rows
+    numba_row["speedup_forward"] = numpy_row["forward_s"] / numba_row["forward_s"]
+    numba_row["speedup_fwd_bwd"] = numpy_row["fwd_bwd_s"] / numba_row["fwd_bwd_s"]
     return rows
+
+
+def _forward_backward(neuron, x, grad_spikes, backend, trace, grads):
+    neuron.backward(neuron.forward(x, backend=backend, out=trace), grad_spikes,
+                    backend=backend, out=grads)
+
+
+def run(shapes, rounds: int, surrogate: str) -> list[dict]:
+    """Time both backends at every shape."""
+    return [row for shape in shapes for row in time_shape(shape, rounds, surrogate)]
 
 
 def targets(rows: list[dict]) -> list[dict]:
@@ -150,17 +172,17 @@ def write_json(path: str, data: dict, force: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small shapes: a smoke run")
-    parser.add_argument("--repeat", type=int, metavar="N",
-                        help="at least N timed calls per measurement, and as many as fit in "
-                             f"{TIMED_SECONDS:g} s (default N = 5 numba, 3 numpy)")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, metavar="N",
+                        help=f"rounds of interleaved timing per shape (default {ROUNDS}; "
+                             f"each function runs {ROUND_SECONDS:g} s per round)")
     parser.add_argument("--surrogate", default="sigmoid",
                         help="the LIF's surrogate, a canonical name (default sigmoid, the LIF's "
                              "default; rectangular shows the cost without a transcendental)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--force", action="store_true", help="let --json overwrite PATH")
     args = parser.parse_args(argv)
-    if args.repeat is not None and args.repeat < 1:
-        parser.error("--repeat: expected N >= 1")
+    if args.rounds < 1:
+        parser.error("--rounds: expected N >= 1")
     if args.json and os.path.exists(args.json) and not args.force:
         parser.error(f"--json: {args.json} exists (use --force to overwrite)")
 
@@ -174,13 +196,13 @@ def main(argv: list[str] | None = None) -> int:
           f"L3 {l3 / 2**20:.0f} MiB; numpy {np.__version__}, numba {nb.__version__} "
           f"({nb.threading_layer()}, {nb.get_num_threads()} threads); load average {load:.2f} "
           "before the run (other work on the cores skews every figure)")
-    rows = run(QUICK_SHAPES if args.quick else SHAPES, args.repeat, args.surrogate)
+    rows = run(QUICK_SHAPES if args.quick else SHAPES, args.rounds, args.surrogate)
     triad_after = triad_bandwidth(triad_elements)
     triad_gbps = max(triad_before, triad_after)
     for row in rows:
         row["forward_over_triad"] = row["forward_gbps"] / triad_gbps
     print(f"STREAM triad (3 x {triad_elements * 8 / 2**20:.0f} MiB float64, best of "
-          f"{TRIAD_REPEAT} before / after the LIF runs): {triad_before:.1f} / "
+          f"{TRIAD_ROUNDS} rounds before / after the LIF runs): {triad_before:.1f} / "
           f"{triad_after:.1f} GB/s\n")
 
     checks = targets(rows)

@@ -17,8 +17,9 @@ zero for validated parameters, so this changes no result.
 
 Three more keep it short, measured on the default LIF (float32, sigmoid; tools/bench.py):
 float32 arithmetic stays float32 (the charge's ``gain`` and ``decay`` come cast from
-:class:`refsnn.neurons.base.Charge`, the kinds subtract from ``p.one``: Numba types a Python
-float literal as float64 and would run the loop on half the lanes); the finiteness checks are
+:class:`refsnn.neurons.base.Charge`, the kinds' and surrogates' constants are
+:func:`refsnn.literals.weak`: Numba types a Python float literal as float64 and would run the
+loop on half the lanes, and round differently from NumPy); the finiteness checks are
 an OR of flags computed in the input dtype (:func:`_nonfinite`), not an int64 count; and the
 per-chunk sums of the per-neuron float64 parameter sums use :func:`_lane_sum` (``a.sum()``
 is one serial chain of additions, a fifth of the backward's time at [8, 32768]).
@@ -26,12 +27,12 @@ is one serial chain of additions, a fifth of the backward's time at [8, 32768]).
 Agreement with the reference (tested in spec_tests/test_kernels.py):
 
 - forward: bit for bit (the same IEEE operations in the same order);
-- backward: bit for bit in float64 for surrogates without transcendental functions, otherwise
-  within a few ulps per element: the kernels' ``exp`` (within 0.70 ulp in float64, 0.77 in
-  float32: spec_tests/test_fastexp.py) and NumPy's ``np.exp`` (0.72 and 2.5 ulp measured) can
-  round differently, and in float32 Numba evaluates the surrogates' float literals in float64
-  (e.g. the triangular ``1.0 - alpha |x|``), then rounds once where NumPy rounds each step;
-  the scalar parameter gradients are summed per chunk, in another order.
+- backward: bit for bit (float32 and float64) for the binary spike with surrogates without
+  transcendental functions, otherwise within a few ulps per element: the kernels' ``exp``
+  (within 0.70 ulp in float64, 0.77 in float32: spec_tests/test_fastexp.py) and NumPy's
+  ``np.exp`` (0.72 and 2.5 ulp measured) can round differently, and the multi-level kinds
+  carry some float64 values where the kernels store the input dtype; the scalar parameter
+  gradients are summed per chunk, in another order.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ import numba as nb
 import numpy as np
 from numba.extending import register_jitable
 
-from refsnn import fastexp
+from refsnn import fastexp, literals
 from refsnn.neurons import dynamics
 
 CHUNK = 4096  # neurons per parallel task; two local buffers of CHUNK floats stay in L1/L2
@@ -113,7 +114,7 @@ def _chunk(c, n):
 def _forward_kernel(kind):
     """Build the forward kernel of one spike kind."""
     fire, reset = compiled(kind.fire), compiled(kind.reset)
-    digest = _source_digest(dynamics.charge, kind.fire, kind.reset)
+    digest = _source_digest(dynamics.charge, kind.fire, kind.reset, literals)
 
     @nb.njit(parallel=True, cache=True, error_model="numpy")
     def forward_kernel(x, v0, k, v_rest, decay_input, p, spikes, h, v, nonfinite):
@@ -144,7 +145,8 @@ def _backward_kernel(kind, g0):
     param_grads, surrogate = compiled(kind.param_grads), compiled(g0)
     second = bool(kind.PARAMS[1])  # whether the kind has a second learnable parameter
     digest = _source_digest(dynamics.charge_leak_sensitivity,
-                            kind.fire_grad, kind.reset_grad, kind.param_grads, g0, fastexp)
+                            kind.fire_grad, kind.reset_grad, kind.param_grads, g0, fastexp,
+                            literals)
 
     @nb.njit(parallel=True, cache=True, error_model="numpy")
     def backward_kernel(x, v0, spikes, h, v, grad_spikes, grad_v, has_grad_v, gain, decay,

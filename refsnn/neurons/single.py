@@ -67,8 +67,7 @@ class SpikingNeuron(Neuron):
         """The fields every spike kind's ``Params`` starts with, cast to ``dtype``."""
         cast = np.dtype(dtype).type
         values = (cast(self.v_threshold), cast(self.rest_potential), self.v_reset is None,
-                  self.compare == ">=", cast(self.surrogate.alpha), cast(self.surrogate.scale),
-                  cast(1))
+                  self.compare == ">=", cast(self.surrogate.alpha), cast(self.surrogate.scale))
         return dict(zip(SPIKE_FIELDS, values, strict=True))
 
     def kind_params(self, dtype: np.dtype) -> binary.Params:

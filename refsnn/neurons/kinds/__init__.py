@@ -2,9 +2,10 @@
 
 A spike kind is a module defining the functions below, all with these signatures. The generic
 loops of :mod:`refsnn.neurons.reference` (NumPy) and :mod:`refsnn.neurons.kernels` (Numba) call
-them for every neuron and step. They use only NumPy operators and ufuncs and do not call one
-another, so the same source runs on arrays in the reference and, compiled by Numba, on scalars
-in the kernels:
+them for every neuron and step. They use only NumPy operators and ufuncs (and
+:func:`refsnn.literals.weak` for a constant that must keep the input's dtype) and do not call
+one another, so the same source runs on arrays in the reference and, compiled by Numba, on
+scalars in the kernels:
 
     fire(h, p) -> o                        the emitted spike value O from the charged membrane H
     fire_smooth(h, p, phi) -> o            the same with every Heaviside step replaced by the
@@ -25,13 +26,10 @@ and ``PARAMS``, the names of its (at most two) learnable scalars ("" for an unus
 
 from collections import namedtuple
 
-SPIKE_FIELDS = ("v_threshold", "v_rest", "soft", "fire_at_zero", "alpha", "scale", "one")
+SPIKE_FIELDS = ("v_threshold", "v_rest", "soft", "fire_at_zero", "alpha", "scale")
 """The fields every kind's ``Params`` starts with, filled by ``SpikingNeuron.spike_fields``:
 the threshold, ``v_rest`` (``v_reset``, or 0 with a soft reset), ``soft`` (``v_reset is None``),
-``fire_at_zero`` (``compare == ">="``), the surrogate's ``alpha`` and ``scale``, and ``one``,
-1 in the input dtype: where a kind subtracts from 1 a value of the input dtype, ``p.one - o``
-is that dtype in Numba too (Numba types the literal ``1.0`` as float64 and would widen a
-float32 computation, at half the vector lanes; NumPy keeps an array's dtype either way)."""
+``fire_at_zero`` (``compare == ">="``) and the surrogate's ``alpha`` and ``scale``."""
 
 
 def params_type(module: str, *fields: str) -> type:

@@ -10,6 +10,7 @@ A spike kind: see refsnn/neurons/kinds/__init__.py for the contract.
 
 from __future__ import annotations
 
+from refsnn.literals import weak
 from refsnn.neurons.kinds import params_type
 
 PARAMS = ("v_threshold", "")  # names of the (at most two) learnable parameters; "" = none
@@ -33,13 +34,13 @@ def fire_grad(h, o, p, g0):
 def reset(h, o, p):
     if p.soft:
         return h - o * p.v_threshold
-    return o * p.v_rest + (p.one - o) * h
+    return o * p.v_rest + (weak(1.0, o) - o) * h
 
 
 def reset_grad(h, o, p):
     if p.soft:
-        return p.one, -p.v_threshold
-    return p.one - o, p.v_rest - h
+        return weak(1.0, h), -p.v_threshold
+    return weak(1.0, o) - o, p.v_rest - h
 
 
 def param_grads(h, o, dodh, g_o, g_out, g_v, p, g0):

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from refsnn.literals import weak
 from refsnn.neurons.kinds import params_type
 
 PARAMS = ("v_threshold", "")
@@ -70,8 +71,7 @@ def fire_smooth(h, p, phi):
 def fire_grad(h, o, p, g0):
     if p.derivative == 1:  # ramp: the line through the risers' midpoints, parameter-free
         q = h / p.v_threshold
-        one = p.v_threshold / p.v_threshold
-        return (one / p.v_threshold) * (q >= 0.5) * (q <= p.levels + 0.5)
+        return (weak(1.0, h) / p.v_threshold) * (q >= 0.5) * (q <= p.levels + 0.5)
     if p.derivative == 2:  # stretched
         return p.scale * g0((h - p.mid) / p.span, p.alpha)
     th = p.v_threshold  # sum
@@ -85,21 +85,21 @@ def fire_grad(h, o, p, g0):
 def reset(h, o, p):
     if p.soft:
         return h - o * p.v_threshold
-    f = np.minimum(o, 1.0)
-    return f * p.v_rest + (1.0 - f) * h
+    f = np.minimum(o, weak(1.0, o))
+    return f * p.v_rest + (weak(1.0, o) - f) * h
 
 
 def reset_grad(h, o, p):
     if p.soft:
-        return 1.0, -p.v_threshold
-    return 1.0 - np.minimum(o, 1.0), (p.v_rest - h) * (o <= 1.0)
+        return weak(1.0, h), -p.v_threshold
+    return weak(1.0, o) - np.minimum(o, weak(1.0, o)), (p.v_rest - h) * (o <= 1.0)
 
 
 def param_grads(h, o, dodh, g_o, g_out, g_v, p, g0):
     """dL/dv_th = dL/dO dO/dv_th (every threshold i v_th moves i times as fast as v_th; the
     ramp's and the stretched kernel's dependence on v_th is their argument's), plus, with a
     soft reset, dL/dV dV/dv_th = -dL/dV O."""
-    one = p.v_threshold / p.v_threshold  # exactly 1, in the input dtype
+    one = weak(1.0, p.v_threshold)
     if p.derivative == 1:  # ramp: O = clip(H/v_th - 1/2, 0, D)
         dodth = -(h / p.v_threshold) * dodh
     elif p.derivative == 2:  # stretched: argument (H - (D+1) v_th/2) / D

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from refsnn.literals import weak
 from refsnn.neurons.kinds import params_type
 
 PARAMS = ("v_threshold", "amplitude")
@@ -48,14 +49,14 @@ def reset(h, o, p):
     if p.soft:
         return h - s * p.v_threshold
     fired = np.abs(s)
-    return fired * p.v_rest + (1.0 - fired) * h
+    return fired * p.v_rest + (weak(1.0, fired) - fired) * h
 
 
 def reset_grad(h, o, p):
     s = o / p.amplitude
     if p.soft:
-        return 1.0, -p.v_threshold / p.amplitude
-    return 1.0 - np.abs(s), np.sign(s) * (p.v_rest - h) / p.amplitude
+        return weak(1.0, h), -p.v_threshold / p.amplitude
+    return weak(1.0, s) - np.abs(s), np.sign(s) * (p.v_rest - h) / p.amplitude
 
 
 def param_grads(h, o, dodh, g_o, g_out, g_v, p, g0):
@@ -65,7 +66,7 @@ def param_grads(h, o, dodh, g_o, g_out, g_v, p, g0):
     only: the reset sees S, not a S."""
     s = o / p.amplitude
     if p.centre_zero:
-        d_threshold = 0.0 * g_o
+        d_threshold = weak(0.0, g_o) * g_o
     else:
         d_threshold = g_o * p.amplitude * p.scale * (g0(-h - p.v_threshold, p.alpha)
                                                      - g0(h - p.v_threshold, p.alpha))
