@@ -2,19 +2,18 @@
 
     python tools/bench.py [--quick] [--rounds N] [--surrogate NAME] [--json PATH [--force]]
 
-1. A STREAM triad ``a = b + s * c`` (float64, Numba ``prange``, arrays far larger than the
-   last-level cache, 24 bytes per element as STREAM counts them) gives the attainable bandwidth:
-   the best of TRIAD_ROUNDS rounds before and as many after the LIF timings, so that a core
-   lost for a while to other work does not set the yardstick.
-2. ``LIF(tau=2).forward`` and ``forward`` + ``backward`` are timed through the public API with
+1. ``LIF(tau=2).forward`` and ``forward`` + ``backward`` are timed through the public API with
    both backends on float32 inputs ``[T, N]``, writing into the outputs of a first call
    (``out=``, as a training loop does; freshly allocated arrays of this size cost page faults
-   that have nothing to do with the neuron): a warm-up (JIT compilation, OpenMP threads
-   spinning up), then N rounds (default ROUNDS) in which each of the four (backend x pass)
-   is called in turn for ROUND_SECONDS (at least once), and each one's best call
-   (``time.perf_counter``) is kept. On a shared machine the speed drifts over seconds (other
-   tenants, memory bandwidth): interleaving lets both sides of a speedup see the same machine,
-   and the best of many calls is the figure that repeats from run to run.
+   that have nothing to do with the neuron), and so is a STREAM triad ``a = b + s * c``
+   (float64, Numba ``prange``, arrays far larger than the last-level cache, 24 bytes per
+   element as STREAM counts them), the attainable bandwidth.
+2. After a warm-up (JIT compilation, OpenMP threads spinning up), N rounds (default ROUNDS)
+   call each of the five (backend x pass, and the triad) in turn for ROUND_SECONDS (at least
+   once), and keep each one's best call (``time.perf_counter``). On a shared machine the
+   speed drifts over seconds (other tenants; the triad read 26 to 52 GB/s in one afternoon):
+   interleaving lets both sides of every ratio (a speedup, forward / triad) see the same
+   machine, and the best of many calls is the figure that repeats from run to run.
 3. Effective bandwidth counts each array once: forward reads x and writes spikes, h, v
    (4 arrays); backward reads x, spikes, h, v, grad_spikes and writes grad_x (6 arrays).
 
@@ -44,7 +43,6 @@ SHAPES = [(8, 32 * 1024), (8, 256 * 4096), (32, 2**20)]
 QUICK_SHAPES = [(4, 8 * 1024), (8, 32 * 1024)]
 BACKENDS = ("numba", "numpy")  # the speedups are numpy time / numba time
 FORWARD_ARRAYS, BACKWARD_ARRAYS = 4, 6  # arrays of x's size each pass reads or writes once
-TRIAD_ROUNDS = 10
 ROUNDS = 6
 WARMUP_SECONDS = 0.2  # keep calling during warm-up until this much time has passed
 ROUND_SECONDS = 0.25  # each function is called for this long (at least once) in each round
@@ -89,21 +87,22 @@ def best_times(functions: dict, rounds: int, round_seconds: float = ROUND_SECOND
     return best
 
 
-def triad_bandwidth(elements: int) -> float:
-    """STREAM triad bandwidth in GB/s over float64 arrays of ``elements`` each (freed after)."""
+def triad(elements: int):
+    """A STREAM triad over float64 arrays of ``elements`` each: ``(call, bytes it moves)``."""
     a, b, c = np.zeros(elements), np.ones(elements), np.full(elements, 2.0)
-    seconds = best_times({"triad": lambda: _triad(a, b, c, 3.0)}, TRIAD_ROUNDS, 0.0)["triad"]
-    return 3 * a.itemsize * elements / seconds / 1e9
+    return functools.partial(_triad, a, b, c, 3.0), 3 * a.itemsize * elements
 
 
-def time_shape(shape: tuple[int, int], rounds: int, surrogate: str) -> list[dict]:
+def time_shape(shape: tuple[int, int], rounds: int, surrogate: str, stream) -> list[dict]:
     """Best forward and forward+backward times (s) and bandwidths (GB/s) of LIF at ``shape``,
-    a row per backend, the two timed interleaved; the Numba row has the speedups."""
+    a row per backend, timed interleaved with each other and with the triad ``stream`` (from
+    :func:`triad`); the Numba row has the speedups."""
     rng = np.random.default_rng(0)
     x = rng.uniform(0.0, 3.0, shape).astype(np.float32)
     grad_spikes = rng.standard_normal(shape, dtype=np.float32)
     neuron = LIF(tau=2.0, surrogate=surrogates.get(surrogate))
-    functions = {}
+    stream_call, stream_bytes = stream
+    functions = {"triad": stream_call}
     for backend in BACKENDS:
         # the arrays of a first call are reused (out=), as in training
         trace = neuron.forward(x, backend=backend)
@@ -113,9 +112,12 @@ def time_shape(shape: tuple[int, int], rounds: int, surrogate: str) -> list[dict
         functions[backend, "fwd_bwd"] = functools.partial(
             _forward_backward, neuron, x, grad_spikes, backend, trace, grads)
     best = best_times(functions, rounds)
+    triad_gbps = stream_bytes / best["triad"] / 1e9
     rows = [{"shape": list(shape), "backend": backend, "rounds": rounds,
-             "forward_s": best[backend, "forward"],
+             "triad_gbps": triad_gbps, "forward_s": best[backend, "forward"],
              "forward_gbps": FORWARD_ARRAYS * x.nbytes / best[backend, "forward"] / 1e9,
+             "forward_over_triad": FORWARD_ARRAYS * x.nbytes / best[backend, "forward"] / 1e9
+             / triad_gbps,
              "fwd_bwd_s": best[backend, "fwd_bwd"],
              "fwd_bwd_gbps": (FORWARD_ARRAYS + BACKWARD_ARRAYS) * x.nbytes
              / best[backend, "fwd_bwd"] / 1e9} for backend in BACKENDS]
@@ -130,9 +132,9 @@ def _forward_backward(neuron, x, grad_spikes, backend, trace, grads):
                     backend=backend, out=grads)
 
 
-def run(shapes, rounds: int, surrogate: str) -> list[dict]:
+def run(shapes, rounds: int, surrogate: str, stream) -> list[dict]:
     """Time both backends at every shape."""
-    return [row for shape in shapes for row in time_shape(shape, rounds, surrogate)]
+    return [row for shape in shapes for row in time_shape(shape, rounds, surrogate, stream)]
 
 
 def targets(rows: list[dict]) -> list[dict]:
@@ -189,21 +191,18 @@ def main(argv: list[str] | None = None) -> int:
     l3, load = l3_bytes(), os.getloadavg()[0]
     # Full run: three arrays together >= 4x L3 (and >= 256 MiB each); --quick: 32 MiB each.
     triad_elements = 2**22 if args.quick else max(2**25, 4 * l3 // 24)
-    triad_before = triad_bandwidth(triad_elements)
+    stream = triad(triad_elements)
+    stream[0]()  # a first parallel call starts Numba's threads: the header names their layer
     print(f"# LIF benchmark, {args.surrogate} surrogate"
           f"{' (--quick: small shapes, not meaningful)' if args.quick else ''}\n")
     print(f"{platform.machine()}, {os.cpu_count()} CPUs, "
           f"L3 {l3 / 2**20:.0f} MiB; numpy {np.__version__}, numba {nb.__version__} "
           f"({nb.threading_layer()}, {nb.get_num_threads()} threads); load average {load:.2f} "
           "before the run (other work on the cores skews every figure)")
-    rows = run(QUICK_SHAPES if args.quick else SHAPES, args.rounds, args.surrogate)
-    triad_after = triad_bandwidth(triad_elements)
-    triad_gbps = max(triad_before, triad_after)
-    for row in rows:
-        row["forward_over_triad"] = row["forward_gbps"] / triad_gbps
-    print(f"STREAM triad (3 x {triad_elements * 8 / 2**20:.0f} MiB float64, best of "
-          f"{TRIAD_ROUNDS} rounds before / after the LIF runs): {triad_before:.1f} / "
-          f"{triad_after:.1f} GB/s\n")
+    rows = run(QUICK_SHAPES if args.quick else SHAPES, args.rounds, args.surrogate, stream)
+    triads = [row["triad_gbps"] for row in rows[::2]]
+    print(f"STREAM triad (3 x {triad_elements * 8 / 2**20:.0f} MiB float64), timed in the "
+          f"rounds of each shape: {' / '.join(f'{gbps:.1f}' for gbps in triads)} GB/s\n")
 
     checks = targets(rows)
     print(table(rows))
@@ -215,8 +214,6 @@ def main(argv: list[str] | None = None) -> int:
               f"{'met' if check['met'] else 'NOT met'}")
     if args.json:
         write_json(args.json, {"quick": args.quick, "surrogate": args.surrogate,
-                               "triad_gbps": triad_gbps,
-                               "triad_gbps_before_after": [triad_before, triad_after],
                                "triad_array_bytes": triad_elements * 8, "l3_bytes": l3,
                                "load_average": load,
                                "numba_threads": nb.get_num_threads(), "results": rows,
