@@ -6,9 +6,9 @@
   dtype, refsnn/literals.py), else within BACKWARD_RTOL[dtype] * T of the largest gradient or
   upstream gradient, whichever is larger: each step may round differently (NumPy's np.exp vs
   the kernels' refsnn.fastexp.exp, each within an ulp or so, see spec_tests/test_fastexp.py;
-  the multi-level kinds' float64 sums), the carried gradient accumulates it linearly in T, and
-  a result can cancel to far below its terms (e.g. dL/dv0 = gV (1 - v_th dO/dH) + ...), whose
-  rounding then dominates.
+  the MT-SNN kind's float literals, float64 in Numba), the carried gradient accumulates it
+  linearly in T, and a result can cancel to far below its terms (e.g. dL/dv0 =
+  gV (1 - v_th dO/dH) + ...), whose rounding then dominates.
 """
 
 from __future__ import annotations

@@ -30,9 +30,9 @@ Agreement with the reference (tested in spec_tests/test_kernels.py):
 - backward: bit for bit (float32 and float64) for the binary spike with surrogates without
   transcendental functions, otherwise within a few ulps per element: the kernels' ``exp``
   (within 0.70 ulp in float64, 0.77 in float32: spec_tests/test_fastexp.py) and NumPy's
-  ``np.exp`` (0.72 and 2.5 ulp measured) can round differently, and the multi-level kinds
-  carry some float64 values where the kernels store the input dtype; the scalar parameter
-  gradients are summed per chunk, in another order.
+  ``np.exp`` (0.72 and 2.5 ulp measured) can round differently, and the MT-SNN kind's own
+  float literals (kinds/mt.py, e.g. ``0.0 * h``) still evaluate in float64 inside Numba; the
+  scalar parameter gradients are summed per chunk, in another order.
 """
 
 from __future__ import annotations
