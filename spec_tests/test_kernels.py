@@ -1,14 +1,14 @@
 """The Numba kernels agree with the NumPy reference (refsnn/neurons/kernels.py states how closely).
 
 - forward: bit for bit, for every option and dtype;
-- backward: bit for bit, in float32 and float64, for the binary neurons with surrogates whose
-  g0 uses only + - * / and abs (no transcendental function; their constants keep the input's
-  dtype, refsnn/literals.py), else within BACKWARD_RTOL[dtype] * T of the largest gradient or
-  upstream gradient, whichever is larger: each step may round differently (NumPy's np.exp vs
-  the kernels' refsnn.fastexp.exp, each within an ulp or so, see spec_tests/test_fastexp.py;
-  the MT-SNN kind's float literals, float64 in Numba), the carried gradient accumulates it
-  linearly in T, and a result can cancel to far below its terms (e.g. dL/dv0 =
-  gV (1 - v_th dO/dH) + ...), whose rounding then dominates.
+- backward: bit for bit, in float32 and float64, for the binary, multi-level and ternary
+  spikes (EXACT_KINDS) with surrogates whose g0 uses only + - * / and abs (no transcendental
+  function; their constants keep the input's dtype, refsnn/literals.py), else within
+  BACKWARD_RTOL[dtype] * T of the largest gradient or upstream gradient, whichever is larger:
+  each step may round differently (NumPy's np.exp vs the kernels' refsnn.fastexp.exp, each
+  within an ulp or so, see spec_tests/test_fastexp.py; the MT-SNN kind in float32), the
+  carried gradient accumulates it linearly in T, and a result can cancel to far below its
+  terms (e.g. dL/dv0 = gV (1 - v_th dO/dH) + ...), whose rounding then dominates.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from hypothesis.extra import numpy as hnp
 
 from refsnn import LIF
 from refsnn.neurons.kernels import CHUNK, LANES, _lane_sum, _nonfinite
-from refsnn.neurons.kinds import binary
+from refsnn.neurons.kinds import binary, multilevel, ternary
 from refsnn.surrogates import FastSigmoid, Rectangular, StraightThrough, Triangular
 from spec_tests.strategies import any_neurons, inputs
 
@@ -32,6 +32,10 @@ ARITHMETIC_SURROGATES = (Rectangular, Triangular, FastSigmoid, StraightThrough)
 BACKWARD_RTOL = {np.float64: 4 * np.finfo(np.float64).eps, np.float32: 4 * np.finfo(np.float32).eps}
 
 SCALAR_RTOL = {np.float64: 1e-12, np.float32: 1e-5}
+
+EXACT_KINDS = (binary, multilevel, ternary)
+"""The kinds whose backward is bit-identical with arithmetic surrogates. MT-SNN's (kinds/mt.py)
+is not in float32 (an ulp or so apart, in both modes; the cause is not traced here)."""
 
 dtypes = st.sampled_from([np.float64, np.float32])
 
@@ -63,7 +67,7 @@ def test_backward_agrees(run, with_grad_v, data):
     a = neuron.backward(trace, gs, gv, backend="numpy")
     b = neuron.backward(trace, gs, gv, backend="numba")
     exact = isinstance(neuron.surrogate, ARITHMETIC_SURROGATES)
-    exact = exact and type(neuron).kind is binary  # others may reorder the surrogate's sum
+    exact = exact and type(neuron).kind in EXACT_KINDS
     rtol = 0.0 if exact else BACKWARD_RTOL[x.dtype.type] * x.shape[0]
     upstream = max(np.abs(gs).max(), 0.0 if gv is None else np.abs(gv).max())
     for name in ("x", "v0"):

@@ -27,12 +27,12 @@ is one serial chain of additions, a fifth of the backward's time at [8, 32768]).
 Agreement with the reference (tested in spec_tests/test_kernels.py):
 
 - forward: bit for bit (the same IEEE operations in the same order);
-- backward: bit for bit (float32 and float64) for the binary spike with surrogates without
-  transcendental functions, otherwise within a few ulps per element: the kernels' ``exp``
-  (within 0.70 ulp in float64, 0.77 in float32: spec_tests/test_fastexp.py) and NumPy's
-  ``np.exp`` (0.72 and 2.5 ulp measured) can round differently, and the MT-SNN kind's own
-  float literals (kinds/mt.py, e.g. ``0.0 * h``) still evaluate in float64 inside Numba; the
-  scalar parameter gradients are summed per chunk, in another order.
+- backward: bit for bit (float32 and float64) for the binary, multi-level and ternary spikes
+  with surrogates without transcendental functions, otherwise within a few ulps per element:
+  the kernels' ``exp`` (within 0.70 ulp in float64, 0.77 in float32:
+  spec_tests/test_fastexp.py) and NumPy's ``np.exp`` (0.72 and 2.5 ulp measured) can round
+  differently, and the MT-SNN kind (kinds/mt.py) differs by an ulp or so in float32 (the
+  cause is not traced); the scalar parameter gradients are summed per chunk, in another order.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ Rounding: ``s_i`` is the float64 ``1.0 * (u >= 0)`` in both backends, so ``a_i s
 for float32 inputs too, in NumPy and in Numba alike (then stored in the input dtype); the
 comparisons are exact in any precision (the sign of a rounded difference is the sign of the
 exact one). With K = 1, rho = c = 1 every operation is the binary kind's (O = V S exactly).
+The other constants are :func:`refsnn.literals.weak`: in the input dtype, in both backends.
 
 A spike kind: see refsnn/neurons/kinds/__init__.py for the contract. No function calls another
 (Numba compiles each one on its own); the loops run over the 1-D arrays held in ``Params``.
@@ -51,6 +52,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from refsnn.literals import weak
 from refsnn.neurons.kinds import params_type
 
 PARAMS = ("v_threshold", "")
@@ -64,7 +66,7 @@ c_i in the input dtype (for dO/dV); ``a_min``: the smallest amplitude (input dty
 
 
 def fire(h, p):
-    o = 0.0 * h
+    o = weak(0.0, h) * h
     if p.cascade:
         r = h
         for i in range(p.thresholds.shape[0]):
@@ -81,7 +83,7 @@ def fire(h, p):
 
 
 def fire_smooth(h, p, phi):
-    o = 0.0 * h
+    o = weak(0.0, h) * h
     if p.cascade:
         r = h
         for i in range(p.thresholds.shape[0]):
@@ -95,10 +97,10 @@ def fire_smooth(h, p, phi):
 
 
 def fire_grad(h, o, p, g0):
-    d = 0.0 * h
+    d = weak(0.0, h) * h
     if p.cascade:
         r = h
-        chain = 1.0 + 0.0 * h  # D_i = dr_i/dH
+        chain = weak(1.0, h) + weak(0.0, h) * h  # D_i = dr_i/dH
         for i in range(p.thresholds.shape[0]):
             u = r - p.thresholds[i]
             s = 1.0 * (u >= 0) if p.fire_at_zero else 1.0 * (u > 0)
@@ -115,14 +117,15 @@ def fire_grad(h, o, p, g0):
 def reset(h, o, p):
     if p.soft:
         return h - o
-    f = np.minimum(o / p.a_min, 1.0)
-    return f * p.v_rest + (1.0 - f) * h
+    f = np.minimum(o / p.a_min, weak(1.0, o))
+    return f * p.v_rest + (weak(1.0, f) - f) * h
 
 
 def reset_grad(h, o, p):
     if p.soft:
-        return 1.0, -1.0
-    return 1.0 - np.minimum(o / p.a_min, 1.0), (p.v_rest - h) * (o <= p.a_min) / p.a_min
+        return weak(1.0, h), weak(-1.0, h)
+    return (weak(1.0, o) - np.minimum(o / p.a_min, weak(1.0, o)),
+            (p.v_rest - h) * (o <= p.a_min) / p.a_min)
 
 
 def param_grads(h, o, dodh, g_o, g_out, g_v, p, g0):
@@ -133,10 +136,10 @@ def param_grads(h, o, dodh, g_o, g_out, g_v, p, g0):
     with ``detach_reset`` as the binary -S dV_th; hard: f = sum_i c_i s_i / c_min does not
     depend on V: a_min's dV'/dV cancels dV'/dO A exactly). Hence, with g_o = g_out + g_v dV'/dO
     (attached) or g_out (detached):  soft  g_o T + (g_out - g_v) A;  hard  g_o T + g_out A."""
-    t = 0.0 * h
+    t = weak(0.0, h) * h
     if p.cascade:
         r = h
-        chain = 0.0 * h  # E_i = dr_i/dV
+        chain = weak(0.0, h) * h  # E_i = dr_i/dV
         for i in range(p.thresholds.shape[0]):
             u = r - p.thresholds[i]
             s = 1.0 * (u >= 0) if p.fire_at_zero else 1.0 * (u > 0)
