@@ -35,7 +35,8 @@ SCALAR_RTOL = {np.float64: 1e-12, np.float32: 1e-5}
 
 EXACT_KINDS = (binary, multilevel, ternary)
 """The kinds whose backward is bit-identical with arithmetic surrogates. MT-SNN's (kinds/mt.py)
-is not in float32 (an ulp or so apart, in both modes; the cause is not traced here)."""
+is not in float32: Numba types its fire_grad float64 for both modes (the cascade's residuals
+are float64), where the reference's parallel mode is float32 (refsnn/neurons/kernels.py)."""
 
 dtypes = st.sampled_from([np.float64, np.float32])
 
