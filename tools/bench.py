@@ -113,14 +113,15 @@ def time_shape(shape: tuple[int, int], rounds: int, surrogate: str, stream) -> l
             _forward_backward, neuron, x, grad_spikes, backend, trace, grads)
     best = best_times(functions, rounds)
     triad_gbps = stream_bytes / best["triad"] / 1e9
-    rows = [{"shape": list(shape), "backend": backend, "rounds": rounds,
-             "triad_gbps": triad_gbps, "forward_s": best[backend, "forward"],
-             "forward_gbps": FORWARD_ARRAYS * x.nbytes / best[backend, "forward"] / 1e9,
-             "forward_over_triad": FORWARD_ARRAYS * x.nbytes / best[backend, "forward"] / 1e9
-             / triad_gbps,
-             "fwd_bwd_s": best[backend, "fwd_bwd"],
-             "fwd_bwd_gbps": (FORWARD_ARRAYS + BACKWARD_ARRAYS) * x.nbytes
-             / best[backend, "fwd_bwd"] / 1e9} for backend in BACKENDS]
+    rows = []
+    for backend in BACKENDS:
+        forward, both = best[backend, "forward"], best[backend, "fwd_bwd"]
+        forward_gbps = FORWARD_ARRAYS * x.nbytes / forward / 1e9
+        rows.append({"shape": list(shape), "backend": backend, "rounds": rounds,
+                     "triad_gbps": triad_gbps, "forward_s": forward,
+                     "forward_gbps": forward_gbps, "forward_over_triad": forward_gbps / triad_gbps,
+                     "fwd_bwd_s": both,
+                     "fwd_bwd_gbps": (FORWARD_ARRAYS + BACKWARD_ARRAYS) * x.nbytes / both / 1e9})
     numba_row, numpy_row = rows
     numba_row["speedup_forward"] = numpy_row["forward_s"] / numba_row["forward_s"]
     numba_row["speedup_fwd_bwd"] = numpy_row["fwd_bwd_s"] / numba_row["fwd_bwd_s"]

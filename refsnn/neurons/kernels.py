@@ -15,7 +15,7 @@ NaN, as it does in the NumPy reference, instead of raising (the Python model tes
 divisor, and that branch keeps the loop scalar). No divisor in the kinds or surrogates can be
 zero for validated parameters, so this changes no result.
 
-Three more keep it short, measured on the default LIF (float32, sigmoid; tools/bench.py):
+Three more things keep the loops fast (measured on the default LIF, float32, sigmoid):
 float32 arithmetic stays float32 (the charge's ``gain`` and ``decay`` come cast from
 :class:`refsnn.neurons.base.Charge`, the kinds' and surrogates' constants are
 :func:`refsnn.literals.weak`: Numba types a Python float literal as float64 and would run the
@@ -164,8 +164,8 @@ def _backward_kernel(kind, g0):
             # that keeps the loop from vectorising); none for an unused parameter slot
             sum_k, sum_0 = np.zeros(hi - lo), np.zeros(hi - lo)
             sum_1 = np.zeros(hi - lo if second else 0)
-            # dO/dH of one step, in the dtype fire_grad returns (float64 where a float literal
-            # promotes a float32 input), so that it is the same value as computed inline
+            # dO/dH of one step, in the dtype fire_grad returns (float64 where a kind computes
+            # in float64, as MT-SNN's cascade), so that it is the same value as computed inline
             dodh = np.full(hi - lo, fire_grad(carry[0], carry[0], p, surrogate))
             bad = False
             for t in range(steps - 1, -1, -1):
