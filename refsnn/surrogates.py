@@ -85,7 +85,8 @@ def triangular_phi0(x, alpha):
 
 def sigmoid_g0(x, alpha):
     e = exp(-alpha * np.abs(x))  # s (1 - s) = e / (1 + e)^2: no cancellation, no overflow
-    return alpha * e / ((weak(1.0, e) + e) * (weak(1.0, e) + e))
+    d = weak(1.0, e) + e
+    return alpha * e / (d * d)
 
 
 def sigmoid_phi0(x, alpha):

@@ -123,17 +123,14 @@ def state(name: str, value: object, shape: tuple, dtype: np.dtype) -> np.ndarray
     a = np.asarray(value)
     if a.dtype.kind not in "iuf":
         _fail(name, "a real scalar or array", f"dtype {a.dtype}")
-    if not _broadcasts_to(a.shape, shape):
+    try:
+        out_shape = np.broadcast_shapes(a.shape, shape)
+    except ValueError:
+        out_shape = None
+    if out_shape != shape:
         _fail(name, f"a scalar or an array broadcastable to the neuron shape {shape}",
               f"shape {a.shape}")
     finite(name, a)
     out = np.empty(shape, dtype=dtype)
     out[...] = a
     return out
-
-
-def _broadcasts_to(source: tuple, target: tuple) -> bool:
-    """Whether an array of shape ``source`` broadcasts to ``target`` unchanged (NumPy's rule:
-    trailing axes aligned, each of ``source``'s either 1 or equal)."""
-    return len(source) <= len(target) and all(
-        s in (1, t) for s, t in zip(reversed(source), reversed(target), strict=False))

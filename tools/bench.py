@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
           f"({nb.threading_layer()}, {nb.get_num_threads()} threads); load average {load:.2f} "
           "before the run (other work on the cores skews every figure)")
     rows = run(QUICK_SHAPES if args.quick else SHAPES, args.rounds, args.surrogate, stream)
-    triads = [row["triad_gbps"] for row in rows[::2]]
+    triads = [row["triad_gbps"] for row in rows if row["backend"] == BACKENDS[0]]  # per shape
     print(f"STREAM triad (3 x {triad_elements * 8 / 2**20:.0f} MiB float64), timed in the "
           f"rounds of each shape: {' / '.join(f'{gbps:.1f}' for gbps in triads)} GB/s\n")
 
