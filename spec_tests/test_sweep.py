@@ -1,0 +1,194 @@
+"""refsnn sweep: grid files, resumable runs on dask.distributed, the aggregate report."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from refsnn.sweep import grid, report, runner
+
+pytest.importorskip("dask.distributed")
+pytest.importorskip("sklearn")  # the digits dataset
+
+TINY = {"command": "train",
+        "base": {"data": "digits", "epochs": 1, "hidden": [8], "batch": 256},
+        "axes": {"neuron": ["LIF", "Ternary"], "seed": [0, 1]}}
+
+
+def tiny_grid(**axes) -> grid.Grid:
+    return grid.parse(TINY | {"axes": TINY["axes"] | axes})
+
+
+# --- grid files --------------------------------------------------------------------------
+
+def test_every_combination_is_one_run_with_the_cli_s_config():
+    runs = tiny_grid().runs()
+    assert [r.axes for r in runs] == [{"neuron": n, "seed": s}
+                                      for n in ("LIF", "Ternary") for s in (0, 1)]
+    assert runs[0].argv == ("--data", "digits", "--epochs", "1", "--hidden", "8", "--batch",
+                            "256", "--neuron", "LIF", "--seed", "0")
+    config = runs[3].config
+    assert (config["neuron"], config["seed"], config["hidden"], config["steps"]) == \
+        ("Ternary", 1, [8], 4)  # T = 4 is refsnn train's default
+
+
+def test_run_keys_are_stable_and_distinct():
+    first, second = tiny_grid().runs(), tiny_grid().runs()
+    assert [r.key for r in first] == [r.key for r in second]
+    assert len({r.key for r in first}) == len(first)
+    # the key is of the full configuration: spelling an option's default changes nothing
+    explicit = grid.parse(TINY | {"base": TINY["base"] | {"T": 4}}).runs()
+    assert [r.key for r in explicit] == [r.key for r in first]
+
+
+def test_flags_lists_and_dashes_become_cli_words():
+    assert grid.words({"weight_decay": 0.1, "channels": [4, 8], "flag": True, "off": False}) == \
+        ["--weight-decay", "0.1", "--channels", "4,8", "--flag"]
+
+
+@pytest.mark.parametrize("document, message", [
+    ({"command": "nope"}, "command: expected one of ('train', 'convert'), got 'nope'"),
+    (TINY | {"extra": 1}, "unknown top-level keys ['extra']"),
+    (TINY | {"axes": {"seed": []}}, "axes.seed: expected a non-empty list"),
+    (TINY | {"axes": {"seed": 3}}, "axes.seed: expected a non-empty list"),
+    (TINY | {"base": {"out": "x"}}, "out: set by the sweep itself"),
+    (TINY | {"axes": {"epochs": [1, 2]}}, "['epochs'] in both [base] and [axes]"),
+])
+def test_a_bad_grid_is_one_line_naming_what_is_wrong(document, message):
+    with pytest.raises(ValueError, match="^grid: ") as error:
+        grid.parse(document)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_a_run_the_cli_refuses_is_named_before_anything_runs():
+    with pytest.raises(ValueError, match=r"the run \{'neuron': 'Nope'"):
+        grid.parse(TINY | {"axes": {"neuron": ["LIF", "Nope"]}}).runs()
+    with pytest.raises(ValueError, match="epochs: expected an integer >= 1"):
+        grid.parse(TINY | {"base": TINY["base"] | {"epochs": 0}}).runs()
+
+
+def test_convert_runs_take_one_seed_each():
+    document = {"command": "convert", "base": {"seeds": [0, 1]}}
+    with pytest.raises(ValueError, match="seeds: expected one seed per sweep run"):
+        grid.parse(document).runs()
+
+
+def test_a_grid_file_that_is_not_toml_is_one_line(tmp_path):
+    path = tmp_path / "g.toml"
+    path.write_text("command = ")
+    with pytest.raises(ValueError, match="is not valid TOML"):
+        grid.load(path)
+    with pytest.raises(ValueError, match="expected a readable TOML file"):
+        grid.load(tmp_path / "missing.toml")
+
+
+# --- the report --------------------------------------------------------------------------
+
+def test_cells_average_over_the_seed_only():
+    def result(neuron, seed, accuracy):
+        return {"command": "train", "axes": {"neuron": neuron, "seed": seed},
+                "result": {"config": {"steps": 2}, "final": {"test_accuracy": accuracy}}}
+    grouped = report.cells([result("LIF", 0, 0.5), result("LIF", 1, 0.75),
+                            result("Ternary", 0, 0.25)])
+    assert grouped == {("neuron=LIF", 2): [50.0, 75.0], ("neuron=Ternary", 2): [25.0]}
+    # sample std of {50, 75}: sqrt(((50-62.5)^2 + (75-62.5)^2) / 1) = 17.677...
+    assert report.statistics([50.0, 75.0]) == {"mean": 62.5, "std": pytest.approx(17.67767),
+                                               "n": 2}
+    assert "| neuron=LIF | 62.5 +- 17.7 (2) |" in report.table(grouped)
+
+
+# --- running on dask.distributed ---------------------------------------------------------
+
+def test_a_grid_runs_on_a_local_cluster_and_a_rerun_skips_it(tmp_path):
+    g = tiny_grid()
+    first = runner.run_grid(g, tmp_path, workers=2, progress=False)
+    assert (first.total, first.skipped, len(first.finished), first.failed) == (4, 0, 4, {})
+    for run in g.runs():
+        result = json.loads(runner.result_path(tmp_path, run).read_text())
+        assert result["config"] == run.config and result["axes"] == run.axes
+    again = runner.run_grid(g, tmp_path, workers=2, progress=False)
+    assert (again.skipped, again.finished) == (4, [])
+    # the report's cells are the mean and sample std of the runs' own final accuracies
+    paths = report.write(tmp_path, plot=False)
+    rows = json.loads(paths[1].read_text())
+    for row in rows:
+        neuron = row["label"].split("=")[1]
+        values = [100 * json.loads(runner.result_path(tmp_path, r).read_text())["result"]
+                  ["final"]["test_accuracy"] for r in g.runs() if r.axes["neuron"] == neuron]
+        assert row["n"] == 2 and row["mean"] == pytest.approx(np.mean(values))
+        assert row["std"] == pytest.approx(np.std(values, ddof=1))
+
+
+def test_a_failing_run_is_reported_and_the_others_finish(tmp_path, monkeypatch):
+    """On a scheduler address (an in-process cluster, so that the patch reaches the
+    workers): the run with seed 1 raises; the three others are written."""
+    from dask.distributed import LocalCluster
+
+    from refsnn import train
+
+    real = train.train
+
+    def failing(config, **kwargs):
+        if config.seed == 1 and config.neuron == "LIF":
+            raise RuntimeError("planted failure")
+        return real(config, **kwargs)
+
+    monkeypatch.setattr(train, "train", failing)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        summary = runner.run_grid(tiny_grid(), tmp_path, scheduler=cluster.scheduler_address,
+                                  progress=False)
+    assert len(summary.finished) == 3
+    [(key, message)] = summary.failed.items()
+    assert message == "RuntimeError: planted failure"
+    assert "planted failure" in (tmp_path / "errors" / f"{key}.txt").read_text()
+    assert not (tmp_path / "runs" / key).exists()
+
+
+def test_a_killed_worker_loses_no_result_and_its_task_is_retried(tmp_path):
+    killed = []
+
+    def kill_a_busy_worker(key, client):
+        if killed:
+            return
+        busy = [address for address, keys in client.processing().items() if keys]
+        if busy:
+            pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    g = tiny_grid(seed=[0, 1, 2])
+    summary = runner.run_grid(g, tmp_path, workers=2, progress=False,
+                              on_finished=kill_a_busy_worker)
+    assert killed, "no worker was busy when the first run finished"
+    assert (len(summary.finished), summary.failed) == (6, {})
+
+
+def test_a_killed_sweep_resumes_where_it_stopped(tmp_path):
+    grid_file = tmp_path / "g.toml"
+    grid_file.write_text('command = "train"\n[base]\ndata = "digits"\nepochs = 1\n'
+                         'hidden = [8]\nbatch = 256\n[axes]\nseed = [0, 1, 2, 3, 4, 5]\n')
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "refsnn.cli", "sweep", str(grid_file), "--out", str(out),
+               "--quiet"]
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not list(out.glob("runs/*/result.json")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    done = {p: p.read_bytes() for p in out.glob("runs/*/result.json")}
+    assert 1 <= len(done) < 6
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"6 runs: {len(done)} already done, {6 - len(done)} finished, 0 failed" in rerun.stdout
+    assert all(p.read_bytes() == data for p, data in done.items())  # kept, not rerun
+    assert len(list(out.glob("runs/*/result.json"))) == 6
+    assert not list(out.glob("runs/*/.*.tmp"))
