@@ -156,11 +156,11 @@ def test_conv_network_with_batchnorm_pooling_dropout_flatten(tmp_path):
 
 
 @pytest.mark.parametrize("layer,message", [
-    (NeuronLayer(IF(v_reset=None)), "a soft reset .* NIR issue #137"),
+    (NeuronLayer(IF(v_reset=None)), "a soft reset .*NIR issue #137"),
     (NeuronLayer(LIF(tau=np.inf)), "tau = inf"),
-    (NeuronLayer(Ternary(neuron=LIF())), "signed and scaled .* NIR issue #70"),
-    (NeuronLayer(MultiThreshold(neuron=LIF(), levels=3)), "multi-level .* NIR issue #70"),
-    (NeuronLayer(MTNeuron.parallel(LIF(), 2)), "multi-level .* NIR issue #70"),
+    (NeuronLayer(Ternary(neuron=LIF())), "signed and scaled .*NIR issue #70"),
+    (NeuronLayer(MultiThreshold(neuron=LIF(), levels=3)), "multi-level .*NIR issue #70"),
+    (NeuronLayer(MTNeuron.parallel(LIF(), 2)), "multi-level .*NIR issue #70"),
 ])
 def test_unexportable_neurons_are_refused_naming_the_layer(layer, message):
     net = Sequential(Linear(2, 2, rng=0), layer)
