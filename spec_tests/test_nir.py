@@ -429,3 +429,30 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match=r"^input: expected an input of shape \(1,\), got "
                                          r"shape \(2,\)$"):
         net.forward(np.ones((2, 1, 2)))
+
+
+@pytest.mark.parametrize("model", ["IF", "LIF"])
+def test_soft_reset_composition_of_docs_is_refsnns_soft_reset(model):
+    # docs/nir.md: I (r dt = 1) or LI -> Threshold(theta), with a back edge Threshold ->
+    # Linear(w) -> I/LI, w = -theta (IF) or -(1 - k) theta / (r k) (LIF): the node's v is
+    # refsnn's H of the soft-reset neuron, and the Threshold's output its spikes.
+    from refsnn.neurons import IF, LIF
+
+    theta, k = 1.0, 0.5
+    if model == "IF":
+        integrator, w = nir.I(r=ones()), -theta
+        neuron = IF(v_reset=None, compare=">")
+    else:
+        integrator = nir.LI(tau=ones() / k, r=ones(), v_leak=np.zeros(1))
+        w = -(1 - k) * theta / k
+        neuron = LIF(tau=1 / k, v_reset=None, compare=">")
+    nodes = {"input": nir.Input(input_type=np.array([1])), "v": integrator,
+             "z": nir.Threshold(threshold=ones() * theta), "reset": nir.Linear(np.array([[w]])),
+             "output": nir.Output(output_type=np.array([1]))}
+    edges = [("input", "v"), ("v", "z"), ("z", "reset"), ("reset", "v"), ("z", "output")]
+    x = np.random.default_rng(11).choice([0.0, 0.25, 0.5, 1.0, 1.5], size=(40, 2, 1))
+    rec = rn.load(nir.NIRGraph(nodes=nodes, edges=edges), dt=1.0).forward(x, record=True)
+    trace = neuron.forward(x, backend="numpy")
+    np.testing.assert_array_equal(rec.output, trace.spikes)
+    np.testing.assert_allclose(rec.nodes["v"]["v"], trace.h, rtol=0, atol=1e-12)
+    assert 0 < trace.spikes.sum() < trace.spikes.size
