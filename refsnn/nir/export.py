@@ -188,7 +188,7 @@ def _neuron(module, where: str, neuron, shape: tuple, dt: float, dtype: np.dtype
     common = {"v_threshold": full(threshold), "v_reset": full(neuron.v_reset)}
     if isinstance(neuron, IF):
         r, exact = _solve(lambda r: r * dt, 1.0, 1.0 / dt, dtype)
-        node = module.IF(r=full(r), **common)
+        node = module.IF(r=np.full(shape, r), **common)  # float64, as searched
     else:
         k = neuron.leak_rate()
         tau, exact = _solve(lambda tau: dt / tau, k, dt / k, dtype)
