@@ -456,3 +456,19 @@ def test_soft_reset_composition_of_docs_is_refsnns_soft_reset(model):
     np.testing.assert_array_equal(rec.output, trace.spikes)
     np.testing.assert_allclose(rec.nodes["v"]["v"], trace.h, rtol=0, atol=1e-12)
     assert 0 < trace.spikes.sum() < trace.spikes.size
+
+
+def test_several_inputs_and_outputs_by_name():
+    # two Inputs summed into one node, read by two Outputs: forward takes and gives dicts.
+    nodes = {"a": nir.Input(input_type=np.array([2])), "b": nir.Input(input_type=np.array([2])),
+             "s": nir.Scale(np.array([1.0, 2.0])),
+             "o1": nir.Output(output_type=np.array([2])),
+             "o2": nir.Output(output_type=np.array([2]))}
+    edges = [("a", "s"), ("b", "s"), ("s", "o1"), ("s", "o2")]
+    net = rn.load(nir.NIRGraph(nodes=nodes, edges=edges), dt=1.0)
+    xa, xb = np.ones((2, 1, 2)), np.full((2, 1, 2), 0.5)
+    y = net.forward({"a": xa, "b": xb})
+    np.testing.assert_array_equal(y["o1"], (xa + xb) * [1.0, 2.0])
+    np.testing.assert_array_equal(y["o2"], y["o1"])
+    with pytest.raises(ValueError, match=r"^x: expected a dict by Input node name"):
+        net.forward(xa)
