@@ -472,3 +472,19 @@ def test_several_inputs_and_outputs_by_name():
     np.testing.assert_array_equal(y["o2"], y["o1"])
     with pytest.raises(ValueError, match=r"^x: expected a dict by Input node name"):
         net.forward(xa)
+
+
+def test_neuron_parameters_broadcast_to_one_shape():
+    # a 0-d r and v_leak beside per-neuron tau and thresholds (nir's constructors assert equal
+    # shapes; a graph built otherwise, then changed, can still hold them): the neuron shape is
+    # their broadcast; shapes that do not broadcast are refused.
+    node = nir.LIF(tau=np.array([2.0, 4.0]), r=np.ones(2), v_leak=np.zeros(2),
+                   v_threshold=np.array([1.0, 1.0]), v_reset=np.array([0.0, 0.0]))
+    node.r, node.v_leak = np.array(1.0), np.array(0.0)
+    seen = run(node, [[2.0, 2.0]] * 2, shape=(2,), dt=1.0)
+    # k = 1/2: H = 1.0 (tie), then 1.5 (spike); k = 1/4: H = 0.5, 0.875
+    np.testing.assert_array_equal(seen["h"].reshape(2, 2), [[1.0, 0.5], [1.5, 0.875]])
+    node.tau = np.array([2.0, 4.0, 8.0])
+    with pytest.raises(ValueError, match=r"^n0: expected parameters of one neuron shape, got "
+                                         r"tau \(3,\), r \(\), v_leak \(\), v_threshold \(2,\)"):
+        rn.load(chain(node, shape=(2,)), dt=1.0)
