@@ -115,6 +115,11 @@ def run_surrogate_case(target: ModuleType, case: SurrogateCase) -> Outcome:
 
 
 def run_all(target: ModuleType) -> tuple[Outcome, ...]:
-    """Every case of the table, then every surrogate case, through ``target``."""
+    """Every case of the table, every surrogate case, then every network case (unsupported
+    if the target lacks the optional network protocol), through ``target``."""
+    from refsnn.conformance.network_cases import NETWORK_CASES  # they import this module
+    from refsnn.conformance.network_compare import run_network_case
+
     return (tuple(run_case(target, case) for case in CASES)
-            + tuple(run_surrogate_case(target, case) for case in SURROGATE_CASES))
+            + tuple(run_surrogate_case(target, case) for case in SURROGATE_CASES)
+            + tuple(run_network_case(target, case) for case in NETWORK_CASES))
