@@ -17,12 +17,14 @@ from importlib.metadata import version
 
 import numpy as np
 import torch
+from spikingjelly.activation_based import layer as sj_layer
 from spikingjelly.activation_based import neuron as sj
 from spikingjelly.activation_based import surrogate as sj_surrogate
 
+from refsnn.conformance import networks
 from refsnn.neurons import IF, LIF, PLIF, Neuron, SpikingNeuron, Ternary
 from refsnn.surrogates import Surrogate
-from refsnn.targets import _surrogates, _torch
+from refsnn.targets import _surrogates, _torch, _torch_network
 
 NAME = "spikingjelly"
 VERSION = f"spikingjelly {version('spikingjelly')}"
@@ -77,6 +79,21 @@ def backward(neuron: Neuron, x: np.ndarray, v0: np.ndarray, grad_spikes: np.ndar
     return _torch.gradient(x_t), _torch.gradient(v0_t), params
 
 
+def network_forward(network: networks.Network, x: np.ndarray) -> list[np.ndarray]:
+    """Every layer's output: SpikingJelly's multi-step layers (``layer.Linear``, ``Conv2d``,
+    ``BatchNorm2d`` in eval mode, ``AvgPool2d``, ``Flatten``, all ``step_mode="m"``) and nodes."""
+    _, _, out = _run_network(network, x)
+    return [_torch.numpy(y) for y in out]
+
+
+def network_backward(network: networks.Network, x: np.ndarray,
+                     grad_out: np.ndarray) -> dict[str, np.ndarray]:
+    """dL/dx, the layers' parameters and PLIF's ``w`` by SpikingJelly's autograd (its
+    thresholds and ``tau`` are not learnable)."""
+    leaves, x_t, out = _run_network(network, x)
+    return _torch_network.gradients(x_t, out[-1], grad_out, leaves)
+
+
 def surrogate_derivative(surrogate: Surrogate, x: np.ndarray) -> np.ndarray:
     """The derivative of the SpikingJelly surrogate equal to ``surrogate``."""
     return _torch.spike_derivative(_surrogate(surrogate), x)
@@ -115,3 +132,21 @@ def _run(neuron: Neuron, x: np.ndarray, v0: np.ndarray) -> tuple:
     node.v = v0_t
     spikes = node(x_t)
     return node, x_t, v0_t, spikes, node.v_seq
+
+
+def _run_network(network: networks.Network, x: np.ndarray) -> tuple:
+    """``(learnable leaves by refsnn name, x leaf, every layer's output)``; every node starts
+    from its reset value (0 for a soft reset), refsnn's rest potential."""
+    layers, leaves = [], {}
+    for i, layer in enumerate(network.layers):
+        if isinstance(layer, networks.Spiking):
+            node = _node(layer.neuron)
+            layers.append(node)
+            leaves |= {f"{i}.w": node.w} if isinstance(layer.neuron, PLIF) else {}
+        else:
+            run, found = _torch_network.stateless(i, layer, sj_layer, multi_step=True,
+                                                  step_mode="m")
+            layers.append(run)
+            leaves |= found
+    x_t, out = _torch_network.outputs(layers, x)
+    return leaves, x_t, out
