@@ -106,8 +106,8 @@ def _batchnorm(draw: Drawer, channels: int, scale: float) -> networks.BatchNorm:
 def _conv(draw: Drawer, neuron: Neuron) -> tuple[networks.Network, tuple]:
     layers = (networks.Conv2d(_weights(draw, (4, 2, 3, 3)), draw(0.0, 0.25, (4,), 16.0),
                               padding=1),
-              _batchnorm(draw, 4, _input_scale(neuron)), networks.Spiking(neuron), networks.AvgPool2d(2),
-              networks.Flatten(),
+              _batchnorm(draw, 4, _input_scale(neuron)), networks.Spiking(neuron),
+              networks.AvgPool2d(2), networks.Flatten(),
               networks.Linear(_weights(draw, (5, 64)), draw(-0.25, 0.25, (5,), 16.0)))
     return networks.Network(layers, (2, 8, 8)), (6, 2, 2, 8, 8)
 
