@@ -89,16 +89,21 @@ def run_case(target: ModuleType, case: Case) -> Outcome:
     if reason is not None:
         return Outcome(case.id, "unsupported", reason=reason)
     data = case.data()
-    want, got = reference(case.neuron, data), measure(target, case.neuron, data)
+    mismatches = compare_all(measure(target, case.neuron, data), reference(case.neuron, data))
+    return Outcome(case.id, "differs" if mismatches else "pass", tuple(mismatches))
+
+
+def compare_all(got: dict, want: dict, tolerance_of=tolerance) -> list[Mismatch]:
+    """The mismatch of every quantity in ``got`` whose error exceeds ``tolerance_of(it)``."""
     mismatches = []
     for quantity, value in got.items():
         if quantity not in want:
             mismatches.append(Mismatch(quantity, np.inf, "not a reference quantity"))
             continue
         err, where = error(value, want[quantity])
-        if not err <= tolerance(quantity):
+        if not err <= tolerance_of(quantity):
             mismatches.append(Mismatch(quantity, err, where))
-    return Outcome(case.id, "differs" if mismatches else "pass", tuple(mismatches))
+    return mismatches
 
 
 def run_surrogate_case(target: ModuleType, case: SurrogateCase) -> Outcome:

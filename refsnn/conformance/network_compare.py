@@ -25,7 +25,7 @@ from types import ModuleType
 import numpy as np
 
 from refsnn.conformance import networks
-from refsnn.conformance.compare import TOLERANCES, Mismatch, Outcome, error
+from refsnn.conformance.compare import TOLERANCES, Mismatch, Outcome, compare_all
 from refsnn.conformance.network_cases import NetworkCase
 
 PROTOCOL = ("network_forward", "network_backward")
@@ -77,11 +77,5 @@ def run_network_case(target: ModuleType, case: NetworkCase) -> Outcome:
     required = [*data.network.output_names(), "grad_x",
                 *(f"grad_{name}" for name in data.network.weight_names())]
     mismatches = [Mismatch(q, np.inf, "not returned") for q in required if q not in got]
-    for quantity, value in got.items():
-        if quantity not in want:
-            mismatches.append(Mismatch(quantity, np.inf, "not a reference quantity"))
-            continue
-        err, where = error(value, want[quantity])
-        if not err <= tolerance(quantity):
-            mismatches.append(Mismatch(quantity, err, where))
+    mismatches += compare_all(got, want, tolerance)
     return Outcome(case.id, "differs" if mismatches else "pass", tuple(mismatches))

@@ -50,7 +50,9 @@ def _load(parameter: nn.Parameter | None, value: np.ndarray | None) -> None:
 
 
 @dataclass(frozen=True, eq=False)
-class Linear:
+class _Weighted:
+    """A layer with a weight and an optional bias (Linear, Conv2d)."""
+
     weight: np.ndarray
     bias: np.ndarray | None
 
@@ -58,9 +60,7 @@ class Linear:
         object.__setattr__(self, "weight", _frozen(self.weight))
         object.__setattr__(self, "bias", _frozen(self.bias))
 
-    def build(self, backend: str) -> nn.Linear:
-        out_features, in_features = self.weight.shape
-        layer = nn.Linear(in_features, out_features, rng=0, bias=self.bias is not None)
+    def _loaded(self, layer: nn.Linear | nn.Conv2d) -> nn.Linear | nn.Conv2d:
         _load(layer.weight, self.weight)
         _load(layer.bias, self.bias)
         return layer
@@ -70,26 +70,22 @@ class Linear:
 
 
 @dataclass(frozen=True, eq=False)
-class Conv2d:
-    weight: np.ndarray
-    bias: np.ndarray | None
+class Linear(_Weighted):
+    def build(self, backend: str) -> nn.Linear:
+        out_features, in_features = self.weight.shape
+        return self._loaded(nn.Linear(in_features, out_features, rng=0,
+                                      bias=self.bias is not None))
+
+
+@dataclass(frozen=True, eq=False)
+class Conv2d(_Weighted):
     stride: int = 1
     padding: int = 0
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "weight", _frozen(self.weight))
-        object.__setattr__(self, "bias", _frozen(self.bias))
-
     def build(self, backend: str) -> nn.Conv2d:
         out_channels, in_channels, kh, kw = self.weight.shape
-        layer = nn.Conv2d(in_channels, out_channels, (kh, kw), stride=self.stride,
-                          padding=self.padding, bias=self.bias is not None, rng=0)
-        _load(layer.weight, self.weight)
-        _load(layer.bias, self.bias)
-        return layer
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return Linear.arrays(self)
+        return self._loaded(nn.Conv2d(in_channels, out_channels, (kh, kw), stride=self.stride,
+                                      padding=self.padding, bias=self.bias is not None, rng=0))
 
 
 @dataclass(frozen=True, eq=False)

@@ -75,13 +75,24 @@ def per_step(step: Callable[[torch.Tensor, object], tuple], state: object) -> Ru
     return run
 
 
-def outputs(layers: list[Run], x: np.ndarray) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """``(x leaf, every layer's output)`` of the run ``x``."""
+def run(network: networks.Network, x: np.ndarray, spiking: Callable, classes: object = torch.nn,
+        *, multi_step: bool = False, **options) -> tuple:
+    """Run ``network`` on ``x``: ``(scalars by spiking layer index, stateless layers' leaves,
+    x leaf, every layer's output)``. ``spiking(neuron) -> (run, scalars)`` makes a spiking
+    layer; the stateless ones are :func:`stateless` modules of ``classes``."""
+    layers, scalars, leaves = [], {}, {}
+    for i, layer in enumerate(network.layers):
+        if isinstance(layer, networks.Spiking):
+            step, scalars[i] = spiking(layer.neuron)
+        else:
+            step, found = stateless(i, layer, classes, multi_step=multi_step, **options)
+            leaves |= found
+        layers.append(step)
     x_t = _torch.leaf(x)
     out = [x_t]
     for layer in layers:
         out.append(layer(out[-1]))
-    return x_t, out[1:]
+    return scalars, leaves, x_t, out[1:]
 
 
 def gradients(x_t: torch.Tensor, y: torch.Tensor, grad_out: np.ndarray,
@@ -89,3 +100,22 @@ def gradients(x_t: torch.Tensor, y: torch.Tensor, grad_out: np.ndarray,
     """dL/dx and dL/d(every leaf) of ``L = sum(grad_out * y)`` by torch's autograd."""
     (_torch.constant(grad_out) * y).sum().backward()
     return {"x": _torch.gradient(x_t)} | {name: _torch.gradient(t) for name, t in leaves.items()}
+
+
+def forward(run_network: Callable, network: networks.Network, x: np.ndarray) -> list[np.ndarray]:
+    """A peer's ``network_forward`` from its ``run_network(network, x) -> (scalars, leaves,
+    x leaf, outputs)``."""
+    *_, out = run_network(network, x)
+    return [_torch.numpy(y) for y in out]
+
+
+def backward(run_network: Callable, scalar_gradients: Callable, network: networks.Network,
+             x: np.ndarray, grad_out: np.ndarray) -> dict[str, np.ndarray]:
+    """A peer's ``network_backward``: the leaves' gradients, and each spiking layer's scalars
+    by ``scalar_gradients(neuron, scalars[i]) -> {refsnn name: gradient}``."""
+    scalars, leaves, x_t, out = run_network(network, x)
+    grads = gradients(x_t, out[-1], grad_out, leaves)
+    for i, found in scalars.items():
+        neuron = network.layers[i].neuron
+        grads |= {f"{i}.{name}": g for name, g in scalar_gradients(neuron, found).items()}
+    return grads

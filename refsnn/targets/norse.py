@@ -81,20 +81,14 @@ def network_forward(network: networks.Network, x: np.ndarray) -> list[np.ndarray
     """Every layer's output: ``torch.nn`` layers (BatchNorm2d in eval mode) on the run as one
     batch ``[T B, ...]``, each spiking layer one cell called once per step from
     ``v = v_rest``."""
-    _, _, _, out = _run_network(network, x)
-    return [_torch.numpy(y) for y in out]
+    return _torch_network.forward(_run_network, network, x)
 
 
 def network_backward(network: networks.Network, x: np.ndarray,
                      grad_out: np.ndarray) -> dict[str, np.ndarray]:
     """dL/dx, the layers' parameters, and each cell's ``v_th`` and leak (mapped as in
     :func:`backward`) by Norse's autograd."""
-    cells, leaves, x_t, out = _run_network(network, x)
-    grads = _torch_network.gradients(x_t, out[-1], grad_out, leaves)
-    for i, cell_leaves in cells.items():
-        neuron = network.layers[i].neuron
-        grads |= {f"{i}.{name}": g for name, g in _scalar_gradients(neuron, cell_leaves).items()}
-    return grads
+    return _torch_network.backward(_run_network, _scalar_gradients, network, x, grad_out)
 
 
 def _scalar_gradients(neuron: Neuron, leaves: dict[str, torch.Tensor]) -> dict[str, float]:
@@ -161,15 +155,11 @@ def _run(neuron: Neuron, x: np.ndarray, v0: np.ndarray) -> tuple:
 
 def _run_network(network: networks.Network, x: np.ndarray) -> tuple:
     """``(each cell's leaves by layer index, layer leaves, x leaf, every layer's output)``."""
-    layers, cells, leaves = [], {}, {}
-    for i, layer in enumerate(network.layers):
-        if isinstance(layer, networks.Spiking):
-            cell, cells[i], state_type = _cell(layer.neuron)
-            rest = _torch.constant(layer.neuron.rest_potential)
-            layers.append(_torch_network.per_step(cell, state_type(v=rest)))
-        else:
-            run, found = _torch_network.stateless(i, layer, torch.nn, multi_step=False)
-            layers.append(run)
-            leaves |= found
-    x_t, out = _torch_network.outputs(layers, x)
-    return cells, leaves, x_t, out
+    return _torch_network.run(network, x, _spiking_layer)
+
+
+def _spiking_layer(neuron: Neuron) -> tuple:
+    """The cell called once per step from ``v = v_rest``, and its learnable leaves."""
+    cell, leaves, state_type = _cell(neuron)
+    state = state_type(v=_torch.constant(neuron.rest_potential))
+    return _torch_network.per_step(cell, state), leaves

@@ -76,20 +76,14 @@ def network_forward(network: networks.Network, x: np.ndarray) -> list[np.ndarray
     batch ``[T B, ...]``, each spiking layer one ``Leaky`` called once per step from
     ``mem = 0`` (snnTorch's own loop, ``init_leaky``). snnTorch's spikes are float32 whatever
     the input (``(x > 0).float()``): they are cast to float64 (exact) for the next layer."""
-    _, _, _, out = _run_network(network, x)
-    return [_torch.numpy(y) for y in out]
+    return _torch_network.forward(_run_network, network, x)
 
 
 def network_backward(network: networks.Network, x: np.ndarray,
                      grad_out: np.ndarray) -> dict[str, np.ndarray]:
     """dL/dx, the layers' parameters, and each ``Leaky``'s threshold and leak (mapped as in
     :func:`backward`) by snnTorch's autograd."""
-    leakies, leaves, x_t, out = _run_network(network, x)
-    grads = _torch_network.gradients(x_t, out[-1], grad_out, leaves)
-    for i, leaky in leakies.items():
-        neuron = network.layers[i].neuron
-        grads |= {f"{i}.{name}": g for name, g in _scalar_gradients(neuron, leaky).items()}
-    return grads
+    return _torch_network.backward(_run_network, _scalar_gradients, network, x, grad_out)
 
 
 def _scalar_gradients(neuron: Neuron, leaky: snntorch.Leaky) -> dict[str, float]:
@@ -141,15 +135,11 @@ def _run(neuron: Neuron, x: np.ndarray, v0: np.ndarray) -> tuple:
 
 def _run_network(network: networks.Network, x: np.ndarray) -> tuple:
     """``(Leaky by layer index, layer leaves, x leaf, every layer's output)``."""
-    layers, leakies, leaves = [], {}, {}
-    for i, layer in enumerate(network.layers):
-        if isinstance(layer, networks.Spiking):
-            leakies[i] = leaky = _leaky(layer.neuron)
-            run = _torch_network.per_step(leaky, leaky.init_leaky())
-            layers.append(lambda y, run=run: run(y).to(_torch.F64))  # its spikes are float32
-        else:
-            run, found = _torch_network.stateless(i, layer, torch.nn, multi_step=False)
-            layers.append(run)
-            leaves |= found
-    x_t, out = _torch_network.outputs(layers, x)
-    return leakies, leaves, x_t, out
+    return _torch_network.run(network, x, _spiking_layer)
+
+
+def _spiking_layer(neuron: Neuron) -> tuple:
+    """One ``Leaky`` called once per step from ``init_leaky()``, its spikes cast to float64."""
+    leaky = _leaky(neuron)
+    run = _torch_network.per_step(leaky, leaky.init_leaky())
+    return (lambda y: run(y).to(_torch.F64)), leaky

@@ -82,16 +82,14 @@ def backward(neuron: Neuron, x: np.ndarray, v0: np.ndarray, grad_spikes: np.ndar
 def network_forward(network: networks.Network, x: np.ndarray) -> list[np.ndarray]:
     """Every layer's output: SpikingJelly's multi-step layers (``layer.Linear``, ``Conv2d``,
     ``BatchNorm2d`` in eval mode, ``AvgPool2d``, ``Flatten``, all ``step_mode="m"``) and nodes."""
-    _, _, out = _run_network(network, x)
-    return [_torch.numpy(y) for y in out]
+    return _torch_network.forward(_run_network, network, x)
 
 
 def network_backward(network: networks.Network, x: np.ndarray,
                      grad_out: np.ndarray) -> dict[str, np.ndarray]:
     """dL/dx, the layers' parameters and PLIF's ``w`` by SpikingJelly's autograd (its
     thresholds and ``tau`` are not learnable)."""
-    leaves, x_t, out = _run_network(network, x)
-    return _torch_network.gradients(x_t, out[-1], grad_out, leaves)
+    return _torch_network.backward(_run_network, _node_gradients, network, x, grad_out)
 
 
 def surrogate_derivative(surrogate: Surrogate, x: np.ndarray) -> np.ndarray:
@@ -135,18 +133,12 @@ def _run(neuron: Neuron, x: np.ndarray, v0: np.ndarray) -> tuple:
 
 
 def _run_network(network: networks.Network, x: np.ndarray) -> tuple:
-    """``(learnable leaves by refsnn name, x leaf, every layer's output)``; every node starts
+    """``(node by layer index, layer leaves, x leaf, every layer's output)``: every node starts
     from its reset value (0 for a soft reset), refsnn's rest potential."""
-    layers, leaves = [], {}
-    for i, layer in enumerate(network.layers):
-        if isinstance(layer, networks.Spiking):
-            node = _node(layer.neuron)
-            layers.append(node)
-            leaves |= {f"{i}.w": node.w} if isinstance(layer.neuron, PLIF) else {}
-        else:
-            run, found = _torch_network.stateless(i, layer, sj_layer, multi_step=True,
-                                                  step_mode="m")
-            layers.append(run)
-            leaves |= found
-    x_t, out = _torch_network.outputs(layers, x)
-    return leaves, x_t, out
+    return _torch_network.run(network, x, lambda neuron: (_node(neuron),) * 2, sj_layer,
+                              multi_step=True, step_mode="m")
+
+
+def _node_gradients(neuron: Neuron, node: torch.nn.Module) -> dict[str, float]:
+    """PLIF's dL/dw (SpikingJelly's only learnable neuron scalar)."""
+    return {"w": _torch.scalar_gradient(node.w)} if isinstance(neuron, PLIF) else {}
