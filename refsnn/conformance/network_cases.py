@@ -139,6 +139,7 @@ def draw_inputs(stem: str, architecture: str, neuron: Neuron, kind: str,
         x = draw(-0.5, 1.5, shape, 4.0)
         grad_out = uniform(draw.bits, -1.0, 1.0, (*shape[:2], *_output_shape(network)))
         if accepted(network, x, grad_out, exact=kind == "dyadic"):
+            x.flags.writeable = grad_out.flags.writeable = False  # cached: shared by every run
             return NetworkInputs(network, x, grad_out)
     raise RuntimeError(f"{stem}/{kind}/{seed_}: no accepted draw in {ATTEMPTS} attempts")
 
