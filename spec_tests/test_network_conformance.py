@@ -25,9 +25,10 @@ import pytest
 
 from refsnn.conformance import networks
 from refsnn.conformance.cases import ALL_IDS
-from refsnn.conformance.expectations import KnownDisagreement, verdict
+from refsnn.conformance.compare import compare_all
+from refsnn.conformance.expectations import KnownDisagreement, matching, verdict
 from refsnn.conformance.network_cases import MARGIN, NETWORK_CASES, NETWORK_IDS
-from refsnn.conformance.network_compare import run_network_case
+from refsnn.conformance.network_compare import run_network_case, tolerance, unsupported
 from refsnn.golden import tolerances
 from refsnn.targets import refsnn_numpy
 
@@ -46,6 +47,35 @@ def test_network_case(target, target_expectations, case):
     if judged.known:
         raise KnownDisagreement(f"{outcome.case_id}: {judged.message}")
     assert judged.ok, judged.message
+
+
+def _without_biases(network: networks.Network) -> networks.Network:
+    weighted = networks.Linear | networks.Conv2d
+    return dataclasses.replace(network, layers=tuple(
+        dataclasses.replace(layer, bias=None) if isinstance(layer, weighted) else layer
+        for layer in network.layers))
+
+
+def test_layers_without_bias(target, target_expectations):
+    """The forward of the dyadic cases with every bias removed (still exact arithmetic, so
+    spikes must agree exactly), where no forward disagreement is listed for the case."""
+    def forward_listed(case_id):
+        return any(not all(q.startswith("grad") for q in entry.quantities)
+                   for entry in matching(target_expectations, case_id))
+
+    checked = 0
+    for case in DYADIC:
+        data = case.data()
+        if unsupported(target, data.network) is not None or forward_listed(case.id):
+            continue
+        network = _without_biases(data.network)
+        want = networks.run(network, data.x, data.grad_out).outputs
+        got = dict(zip(network.output_names(), target.network_forward(network, data.x),
+                       strict=True))
+        assert compare_all(got, want, tolerance) == [], case.id
+        checked += 1
+    if not checked:
+        pytest.skip(f"{target.NAME} runs no dyadic network case without a listed disagreement")
 
 
 # --- the cases themselves (independent of --target) ------------------------------------------
