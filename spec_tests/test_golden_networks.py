@@ -100,3 +100,11 @@ def test_verify_fails_naming_the_case(golden, tmp_path, capsys, what):
     _results(golden, tmp_path, plant)
     assert main(["golden", "verify", str(tmp_path), "--golden", str(GOLDEN)]) == 1
     assert f"1 failed: {victim}" in capsys.readouterr().out
+
+
+def test_an_unknown_layer_type_is_an_error_naming_it(golden):
+    document, arrays = golden
+    entry = dict(document["cases"][0])
+    entry["model"] = {**entry["model"], "layers": [{"type": "Dense"}]}
+    with pytest.raises(manifest.GoldenError, match=r"model.layers\[0\].type: expected one of"):
+        networks.network(entry, arrays[entry["name"]])

@@ -95,7 +95,11 @@ def network(entry: dict, arrays: dict[str, np.ndarray]) -> described.Network:
     """The network of a manifest entry, with its arrays from the case file."""
     layers = []
     for i, spec in enumerate(entry["model"]["layers"]):
-        cls, kind = LAYERS[spec["type"]], spec["type"]
+        kind = spec.get("type")
+        if kind not in LAYERS:
+            raise manifest.GoldenError(f"{entry['name']}: model.layers[{i}].type: expected one "
+                                       f"of {sorted(LAYERS)}, got {kind!r}")
+        cls = LAYERS[kind]
         kwargs = {key: spec[key] for key in SETTINGS.get(kind, ())}
         if kind == "Spiking":
             kwargs["neuron"] = from_spec(spec["neuron"], f"model.layers[{i}].neuron")
