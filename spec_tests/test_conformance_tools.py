@@ -18,6 +18,7 @@ from refsnn.cli import main
 from refsnn.conformance import compare, expectations, report
 from refsnn.conformance.cases import ALL_IDS, CASES, SURROGATE_CASES, Case
 from refsnn.conformance.compare import Mismatch, Outcome
+from refsnn.conformance.network_cases import NETWORK_CASES
 from refsnn.targets import refsnn_numpy
 
 CASE = next(case for case in CASES if case.id == "LIF-decay-soft-ge/drive/0")
@@ -33,7 +34,7 @@ def broken(**changes):
 def test_reference_target_passes_every_case():
     outcomes = compare.run_all(refsnn_numpy)
     assert {o.status for o in outcomes} == {"pass"}
-    assert len(outcomes) == len(CASES) + len(SURROGATE_CASES)
+    assert len(outcomes) == len(CASES) + len(SURROGATE_CASES) + len(NETWORK_CASES)
 
 
 def test_ids_are_unique_and_name_their_generator():
@@ -159,8 +160,9 @@ def test_cli_writes_a_report_with_every_case(tmp_path, capsys):
     out = tmp_path / "refsnn_numpy.md"
     assert main(["conformance", "--target", "refsnn_numpy", "--out", str(out)]) == 0
     text = out.read_text()
-    assert text.count("| pass |") == len(CASES) + len(SURROGATE_CASES)
-    assert f"{len(CASES) + len(SURROGATE_CASES)} cases" in capsys.readouterr().err
+    every = len(CASES) + len(SURROGATE_CASES) + len(NETWORK_CASES)
+    assert text.count("| pass |") == every
+    assert f"{every} cases" in capsys.readouterr().err
     assert main(["conformance", "--target", "refsnn_numpy", "--out", str(out)]) == 2
     assert "exists; pass --force" in capsys.readouterr().err
 

@@ -273,8 +273,8 @@ def test_the_snntorch_example_of_the_docs_passes(tmp_path, capsys):
 def test_generate_is_deterministic_and_refuses_to_overwrite(tmp_path, capsys):
     first, second = tmp_path / "first", tmp_path / "second"
     assert generate(first) == 0 and generate(second) == 0
-    names = sorted(p.name for p in first.iterdir())
-    assert names == sorted(p.name for p in second.iterdir())
+    names = sorted(str(p.relative_to(first)) for p in first.rglob("*") if p.is_file())
+    assert names == sorted(str(p.relative_to(second)) for p in second.rglob("*") if p.is_file())
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     capsys.readouterr()

@@ -4,5 +4,7 @@
 ``inputs``: the input generators the case ids name (``drive``, ``grid``, ``strong``, ...);
 ``compare``: run one case through a target and compare it with the NumPy reference;
 ``expectations``: a target's list of known disagreements and the verdict on an outcome;
-``report``: the Markdown report of ``refsnn conformance``. docs/targets.md describes it all.
+``report``: the Markdown report of ``refsnn conformance``; ``networks``, ``network_cases``,
+``network_compare``: layer-level conformance (whole networks with given weights).
+docs/targets.md describes it all.
 """

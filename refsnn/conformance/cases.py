@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from refsnn.conformance.inputs import Inputs, generate
+from refsnn.conformance.network_cases import NETWORK_IDS
 from refsnn.neurons import IF, LIF, PLIF, MultiThreshold, Neuron, Ternary
 from refsnn.surrogates import (
     Arctan,
@@ -150,4 +151,5 @@ SURROGATE_X = np.concatenate([np.linspace(-3.0, 3.0, 601), [1e-9, -1e-9]])
 """Where surrogate derivatives are compared: a grid through 0, and either side of it."""
 
 ALL_IDS = tuple(case.id for case in CASES) + INVARIANTS + tuple(c.id for c in SURROGATE_CASES)
-"""Every id an expectation may match."""
+ALL_IDS += NETWORK_IDS
+"""Every id an expectation may match (the network cases' too)."""

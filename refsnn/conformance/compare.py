@@ -89,16 +89,21 @@ def run_case(target: ModuleType, case: Case) -> Outcome:
     if reason is not None:
         return Outcome(case.id, "unsupported", reason=reason)
     data = case.data()
-    want, got = reference(case.neuron, data), measure(target, case.neuron, data)
+    mismatches = compare_all(measure(target, case.neuron, data), reference(case.neuron, data))
+    return Outcome(case.id, "differs" if mismatches else "pass", tuple(mismatches))
+
+
+def compare_all(got: dict, want: dict, tolerance_of=tolerance) -> list[Mismatch]:
+    """The mismatch of every quantity in ``got`` whose error exceeds ``tolerance_of(it)``."""
     mismatches = []
     for quantity, value in got.items():
         if quantity not in want:
             mismatches.append(Mismatch(quantity, np.inf, "not a reference quantity"))
             continue
         err, where = error(value, want[quantity])
-        if not err <= tolerance(quantity):
+        if not err <= tolerance_of(quantity):
             mismatches.append(Mismatch(quantity, err, where))
-    return Outcome(case.id, "differs" if mismatches else "pass", tuple(mismatches))
+    return mismatches
 
 
 def run_surrogate_case(target: ModuleType, case: SurrogateCase) -> Outcome:
@@ -115,6 +120,11 @@ def run_surrogate_case(target: ModuleType, case: SurrogateCase) -> Outcome:
 
 
 def run_all(target: ModuleType) -> tuple[Outcome, ...]:
-    """Every case of the table, then every surrogate case, through ``target``."""
+    """Every case of the table, every surrogate case, then every network case (unsupported
+    if the target lacks the optional network protocol), through ``target``."""
+    from refsnn.conformance.network_cases import NETWORK_CASES  # they import this module
+    from refsnn.conformance.network_compare import run_network_case
+
     return (tuple(run_case(target, case) for case in CASES)
-            + tuple(run_surrogate_case(target, case) for case in SURROGATE_CASES))
+            + tuple(run_surrogate_case(target, case) for case in SURROGATE_CASES)
+            + tuple(run_network_case(target, case) for case in NETWORK_CASES))

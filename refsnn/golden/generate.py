@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from refsnn.golden import io, manifest
+from refsnn.golden import io, manifest, networks
 from refsnn.golden.cases import Case, cases
 from refsnn.golden.expected import expected
 from refsnn.golden.spec import to_spec
@@ -42,19 +42,20 @@ def contents() -> dict[str, bytes]:
 def generate(out: Path, force: bool = False) -> int:
     """Write the golden files into ``out``; print what changed. Returns the exit status: 1 if
     a file would change and ``force`` is False (then nothing is written), else 0."""
-    files = contents()
+    files = contents() | networks.contents()  # the network cases in their own directory
     status = {name: _status(out / name, data) for name, data in files.items()}
     refused = "changed" in status.values() and not force
     for name, state in status.items():
         if state != "unchanged":
             print(f"{'would change (refused)' if refused and state == 'changed' else state:>22}"
                   f"  {out / name}")
-    for path in sorted(out.glob("*.npz")):
-        if path.name not in files:
+    for path in sorted([*out.glob("*.npz"), *out.glob(f"{networks.DIRECTORY}/*.npz")]):
+        if path.relative_to(out).as_posix() not in files:
             print(f"{'stale':>22}  {path} (not in the manifest; delete it by hand)")
     counts = {state: list(status.values()).count(state)
               for state in ("new", "unchanged", "changed")}
-    print(f"{len(files) - 1} cases + manifest in {out}: " + ", ".join(
+    cases_ = sum(name.endswith(".npz") for name in files)
+    print(f"{cases_} cases + manifests in {out}: " + ", ".join(
         f"{count} {state}" for state, count in counts.items()))
     if refused:
         print("nothing written: files would change; rerun with --force to overwrite them")

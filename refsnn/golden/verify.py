@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from refsnn.golden import io, manifest
+from refsnn.golden import io, manifest, networks
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,9 @@ class Row:
 def compare(entry: dict, expected: dict[str, np.ndarray], got: dict[str, np.ndarray]) -> Row:
     """Compare one case's result arrays ``got`` with the golden ``expected`` ones."""
     worst = Row(entry["name"])
-    for key in manifest.output_keys(entry):
+    for key in _schema(entry).output_keys(entry):
+        if key not in got and key in entry.get("optional", ()):  # a network's neuron scalar
+            continue
         if key not in got:
             return Row(entry["name"], problem=f"missing array {key!r}")
         want, have = expected[key], np.asarray(got[key])
@@ -52,9 +54,15 @@ def compare(entry: dict, expected: dict[str, np.ndarray], got: dict[str, np.ndar
     return worst
 
 
+def _schema(entry: dict) -> object:
+    """What reads a case entry's outputs and tolerances: refsnn.golden.networks for a network
+    case (docs/golden.md, "Network cases"), else the manifest's schema."""
+    return networks if networks.is_network(entry) else manifest
+
+
 def _largest_error(entry: dict, key: str, want: np.ndarray, have: np.ndarray) -> Row:
     """The element of ``key`` whose error is largest relative to its tolerance."""
-    tolerance = manifest.tolerance(entry, key)
+    tolerance = _schema(entry).tolerance(entry, key)
     error = np.abs(have.astype(np.float64) - want.astype(np.float64))
     allowed = tolerance["atol"] + tolerance["rtol"] * np.abs(want.astype(np.float64))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -108,7 +116,7 @@ def verify(results: Path, golden: Path, only: list[str] | None = None,
     GoldenError on a golden problem."""
     if not results.is_dir():
         raise ValueError(f"results: expected a directory of <case>.npz files, got {results}")
-    document = manifest.load(golden)
+    document = (networks.load if networks.is_directory(golden) else manifest.load)(golden)
     globs = patterns(only, cases)
     entries = selected(document["cases"], globs)
     if not entries:

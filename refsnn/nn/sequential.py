@@ -39,10 +39,17 @@ class Sequential(Layer):
         self.layers = list(layers)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        outputs = self.outputs(x, training=training)
+        return outputs[-1] if outputs else x
+
+    def outputs(self, x: np.ndarray, *, training: bool = False) -> list[np.ndarray]:
+        """Every layer's output ``[T, B, ...]`` in one forward pass (the last one is
+        :meth:`forward`'s result; layer-level conformance compares them all)."""
         float_array("x", x, None, rank=tuple(range(2, 33)), shape="[T, B, ...]")
+        out = [x]
         for layer in self.layers:
-            x = _per_step(layer.forward, x, training=training)
-        return x
+            out.append(_per_step(layer.forward, out[-1], training=training))
+        return out[1:]
 
     def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         """BPTT of the whole network from dL/dy; returns dL/dx. ``input_grad=False`` (training:

@@ -29,9 +29,10 @@ from norse.torch.functional.lif_box import LIFBoxFeedForwardState
 from norse.torch.functional.reset import reset_subtract, reset_value
 from norse.torch.functional.threshold import threshold
 
+from refsnn.conformance import networks
 from refsnn.neurons import IF, LIF, PLIF, Neuron
 from refsnn.surrogates import Surrogate
-from refsnn.targets import _surrogates, _torch
+from refsnn.targets import _surrogates, _torch, _torch_network
 
 NAME = "norse"
 VERSION = f"norse {version('norse')}"
@@ -73,10 +74,29 @@ def backward(neuron: Neuron, x: np.ndarray, v0: np.ndarray, grad_spikes: np.ndar
     """dL/dx, dL/dv0, dL/dv_threshold and the leak's gradient, by Norse's autograd."""
     leaves, x_t, v0_t, spikes, v = _run(neuron, x, v0)
     _torch.backpropagate(spikes, v, grad_spikes, grad_v)
+    return _torch.gradient(x_t), _torch.gradient(v0_t), _scalar_gradients(neuron, leaves)
+
+
+def network_forward(network: networks.Network, x: np.ndarray) -> list[np.ndarray]:
+    """Every layer's output: ``torch.nn`` layers (BatchNorm2d in eval mode) on the run as one
+    batch ``[T B, ...]``, each spiking layer one cell called once per step from
+    ``v = v_rest``."""
+    return _torch_network.forward(_run_network, network, x)
+
+
+def network_backward(network: networks.Network, x: np.ndarray,
+                     grad_out: np.ndarray) -> dict[str, np.ndarray]:
+    """dL/dx, the layers' parameters, and each cell's ``v_th`` and leak (mapped as in
+    :func:`backward`) by Norse's autograd."""
+    return _torch_network.backward(_run_network, _scalar_gradients, network, x, grad_out)
+
+
+def _scalar_gradients(neuron: Neuron, leaves: dict[str, torch.Tensor]) -> dict[str, float]:
+    """The cell's learnable scalars' gradients under refsnn's names (module docstring)."""
     params = {name: _torch.scalar_gradient(leaf) for name, leaf in leaves.items()}
     if "tau_mem_inv" in params:  # k = 1/tau
         params["tau"] = -params.pop("tau_mem_inv") / (neuron.tau * neuron.tau)
-    return _torch.gradient(x_t), _torch.gradient(v0_t), params
+    return params
 
 
 def surrogate_derivative(surrogate: Surrogate, x: np.ndarray) -> np.ndarray:
@@ -131,3 +151,15 @@ def _run(neuron: Neuron, x: np.ndarray, v0: np.ndarray) -> tuple:
         spikes.append(spike)
         v.append(state.v)
     return leaves, x_t, v0_t, torch.stack(spikes), torch.stack(v)
+
+
+def _run_network(network: networks.Network, x: np.ndarray) -> tuple:
+    """``(each cell's leaves by layer index, layer leaves, x leaf, every layer's output)``."""
+    return _torch_network.run(network, x, _spiking_layer)
+
+
+def _spiking_layer(neuron: Neuron) -> tuple:
+    """The cell called once per step from ``v = v_rest``, and its learnable leaves."""
+    cell, leaves, state_type = _cell(neuron)
+    state = state_type(v=_torch.constant(neuron.rest_potential))
+    return _torch_network.per_step(cell, state), leaves

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 import refsnn
+from refsnn.conformance import networks
 from refsnn.neurons import Neuron
 from refsnn.surrogates import Surrogate
 
@@ -40,3 +41,15 @@ def backward(neuron: Neuron, x: np.ndarray, v0: np.ndarray, grad_spikes: np.ndar
 def surrogate_derivative(surrogate: Surrogate, x: np.ndarray) -> np.ndarray:
     """The canonical surrogate's derivative."""
     return surrogate.derivative(x)
+
+
+def network_forward(network: networks.Network, x: np.ndarray, *,
+                    backend: str = BACKEND) -> list[np.ndarray]:
+    """Every layer's output of ``refsnn.nn.Sequential`` built from ``network``."""
+    return networks.build(network, backend).outputs(x)
+
+
+def network_backward(network: networks.Network, x: np.ndarray, grad_out: np.ndarray, *,
+                     backend: str = BACKEND) -> dict[str, np.ndarray]:
+    """dL/dx and every parameter's gradient by ``Sequential.backward`` (BPTT)."""
+    return networks.run(network, x, grad_out, backend).grads

@@ -14,3 +14,5 @@ supports = _refsnn.supports
 forward = partial(_refsnn.forward, backend="numpy")
 backward = partial(_refsnn.backward, backend="numpy")
 surrogate_derivative = _refsnn.surrogate_derivative
+network_forward = partial(_refsnn.network_forward, backend="numpy")
+network_backward = partial(_refsnn.network_backward, backend="numpy")

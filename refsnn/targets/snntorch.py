@@ -23,9 +23,10 @@ import snntorch
 import torch
 from snntorch import surrogate as snn_surrogate
 
+from refsnn.conformance import networks
 from refsnn.neurons import IF, LIF, PLIF, Neuron
 from refsnn.surrogates import Surrogate
-from refsnn.targets import _surrogates, _torch
+from refsnn.targets import _surrogates, _torch, _torch_network
 
 NAME = "snntorch"
 VERSION = f"snntorch {version('snntorch')}"
@@ -67,6 +68,26 @@ def backward(neuron: Neuron, x: np.ndarray, v0: np.ndarray, grad_spikes: np.ndar
     """dL/dx, dL/dv0, dL/dv_threshold and the leak's gradient, by snnTorch's autograd."""
     leaky, x_t, v0_t, spikes, v = _run(neuron, x, v0)
     _torch.backpropagate(spikes, v, grad_spikes, grad_v)
+    return _torch.gradient(x_t), _torch.gradient(v0_t), _scalar_gradients(neuron, leaky)
+
+
+def network_forward(network: networks.Network, x: np.ndarray) -> list[np.ndarray]:
+    """Every layer's output: ``torch.nn`` layers (BatchNorm2d in eval mode) on the run as one
+    batch ``[T B, ...]``, each spiking layer one ``Leaky`` called once per step from
+    ``mem = 0`` (snnTorch's own loop, ``init_leaky``). snnTorch's spikes are float32 whatever
+    the input (``(x > 0).float()``): they are cast to float64 (exact) for the next layer."""
+    return _torch_network.forward(_run_network, network, x)
+
+
+def network_backward(network: networks.Network, x: np.ndarray,
+                     grad_out: np.ndarray) -> dict[str, np.ndarray]:
+    """dL/dx, the layers' parameters, and each ``Leaky``'s threshold and leak (mapped as in
+    :func:`backward`) by snnTorch's autograd."""
+    return _torch_network.backward(_run_network, _scalar_gradients, network, x, grad_out)
+
+
+def _scalar_gradients(neuron: Neuron, leaky: snntorch.Leaky) -> dict[str, float]:
+    """dL/dv_threshold and the leak's gradient under refsnn's names (module docstring)."""
     params = {"v_threshold": _torch.scalar_gradient(leaky.threshold)}
     grad_beta = _torch.scalar_gradient(leaky.beta)
     if isinstance(neuron, LIF):  # beta = 1 - 1/tau
@@ -74,7 +95,7 @@ def backward(neuron: Neuron, x: np.ndarray, v0: np.ndarray, grad_spikes: np.ndar
     elif isinstance(neuron, PLIF):  # beta = 1 - sigmoid(w)
         k = neuron.leak_rate()
         params["w"] = -grad_beta * k * (1.0 - k)
-    return _torch.gradient(x_t), _torch.gradient(v0_t), params
+    return params
 
 
 def surrogate_derivative(surrogate: Surrogate, x: np.ndarray) -> np.ndarray:
@@ -110,3 +131,15 @@ def _run(neuron: Neuron, x: np.ndarray, v0: np.ndarray) -> tuple:
         spikes.append(spike)
         v.append(mem)
     return leaky, x_t, v0_t, torch.stack(spikes), torch.stack(v)
+
+
+def _run_network(network: networks.Network, x: np.ndarray) -> tuple:
+    """``(Leaky by layer index, layer leaves, x leaf, every layer's output)``."""
+    return _torch_network.run(network, x, _spiking_layer)
+
+
+def _spiking_layer(neuron: Neuron) -> tuple:
+    """One ``Leaky`` called once per step from ``init_leaky()``, its spikes cast to float64."""
+    leaky = _leaky(neuron)
+    run = _torch_network.per_step(leaky, leaky.init_leaky())
+    return (lambda y: run(y).to(_torch.F64)), leaky

@@ -17,12 +17,14 @@ from importlib.metadata import version
 
 import numpy as np
 import torch
+from spikingjelly.activation_based import layer as sj_layer
 from spikingjelly.activation_based import neuron as sj
 from spikingjelly.activation_based import surrogate as sj_surrogate
 
+from refsnn.conformance import networks
 from refsnn.neurons import IF, LIF, PLIF, Neuron, SpikingNeuron, Ternary
 from refsnn.surrogates import Surrogate
-from refsnn.targets import _surrogates, _torch
+from refsnn.targets import _surrogates, _torch, _torch_network
 
 NAME = "spikingjelly"
 VERSION = f"spikingjelly {version('spikingjelly')}"
@@ -77,6 +79,19 @@ def backward(neuron: Neuron, x: np.ndarray, v0: np.ndarray, grad_spikes: np.ndar
     return _torch.gradient(x_t), _torch.gradient(v0_t), params
 
 
+def network_forward(network: networks.Network, x: np.ndarray) -> list[np.ndarray]:
+    """Every layer's output: SpikingJelly's multi-step layers (``layer.Linear``, ``Conv2d``,
+    ``BatchNorm2d`` in eval mode, ``AvgPool2d``, ``Flatten``, all ``step_mode="m"``) and nodes."""
+    return _torch_network.forward(_run_network, network, x)
+
+
+def network_backward(network: networks.Network, x: np.ndarray,
+                     grad_out: np.ndarray) -> dict[str, np.ndarray]:
+    """dL/dx, the layers' parameters and PLIF's ``w`` by SpikingJelly's autograd (its
+    thresholds and ``tau`` are not learnable)."""
+    return _torch_network.backward(_run_network, _node_gradients, network, x, grad_out)
+
+
 def surrogate_derivative(surrogate: Surrogate, x: np.ndarray) -> np.ndarray:
     """The derivative of the SpikingJelly surrogate equal to ``surrogate``."""
     return _torch.spike_derivative(_surrogate(surrogate), x)
@@ -115,3 +130,15 @@ def _run(neuron: Neuron, x: np.ndarray, v0: np.ndarray) -> tuple:
     node.v = v0_t
     spikes = node(x_t)
     return node, x_t, v0_t, spikes, node.v_seq
+
+
+def _run_network(network: networks.Network, x: np.ndarray) -> tuple:
+    """``(node by layer index, layer leaves, x leaf, every layer's output)``: every node starts
+    from its reset value (0 for a soft reset), refsnn's rest potential."""
+    return _torch_network.run(network, x, lambda neuron: (_node(neuron),) * 2, sj_layer,
+                              multi_step=True, step_mode="m")
+
+
+def _node_gradients(neuron: Neuron, node: torch.nn.Module) -> dict[str, float]:
+    """PLIF's dL/dw (SpikingJelly's only learnable neuron scalar)."""
+    return {"w": _torch.scalar_gradient(node.w)} if isinstance(neuron, PLIF) else {}
