@@ -258,14 +258,14 @@ def test_verify_fails_a_missing_result_and_selects_cases_from_a_file(copy, capsy
 
 
 def test_the_snntorch_example_of_the_docs_passes(tmp_path, capsys):
-    """tools/golden_snntorch.py: the 9 cases docs/golden.md lists, all passing."""
+    """tools/golden_snntorch.py: the 10 cases docs/golden.md lists, all passing."""
     pytest.importorskip("snntorch")
     from tools.golden_snntorch import write_results
 
-    assert len(write_results(GOLDEN, tmp_path)) == 9
+    assert len(write_results(GOLDEN, tmp_path)) == 10
     assert main(["golden", "verify", str(tmp_path), "--golden", str(GOLDEN), "--cases",
                  str(tmp_path / "cases.txt")]) == 0
-    assert "9 passed, 0 failed" in capsys.readouterr().out
+    assert "10 passed, 0 failed" in capsys.readouterr().out
 
 
 # --- generate ------------------------------------------------------------------------------------
