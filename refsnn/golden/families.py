@@ -32,8 +32,17 @@ from dataclasses import dataclass
 from refsnn.golden.cases import Case, _dtypes, build
 from refsnn.golden.draws import Draw
 from refsnn.neurons import Neuron
-from refsnn.surrogates import (Arctan, FastSigmoid, Gaussian, PiecewiseExponential,
-                               Rectangular, Sigmoid, StraightThrough, Surrogate, Triangular)
+from refsnn.surrogates import (
+    Arctan,
+    FastSigmoid,
+    Gaussian,
+    PiecewiseExponential,
+    Rectangular,
+    Sigmoid,
+    StraightThrough,
+    Surrogate,
+    Triangular,
+)
 
 COMPARES = ((">=", "ge"), (">", "gt"))
 EXACT_SHAPE = (8, 8)

@@ -27,7 +27,7 @@ import numpy as np
 from refsnn.golden import io, manifest, thresholds, verify
 from refsnn.golden.expected import run
 from refsnn.golden.spec import from_spec
-from refsnn.neurons import IF, LIF, MTNeuron, MultiThreshold, PLIF, Ternary, reference
+from refsnn.neurons import IF, LIF, PLIF, MTNeuron, MultiThreshold, Ternary, reference
 from refsnn.neurons.kinds import binary, mt, multilevel, ternary
 from refsnn.neurons.single import SpikingNeuron
 from refsnn.surrogates import Rectangular, Sigmoid, rectangular_g0, sigmoid_g0
@@ -49,9 +49,10 @@ class Mutant:
 # --- the reference's functions as they are, for the variants to call ---------------------------
 
 _forward, _backward, _charge = reference.forward, reference.backward, reference.charge
-_binary, _ternary, _multilevel, _mt = ({name: getattr(kind, name) for name in (
-    "fire", "fire_grad", "reset", "reset_grad", "param_grads")}
-    for kind in (binary, ternary, multilevel, mt))
+_KINDS = {kind: {name: getattr(kind, name) for name in ("fire", "fire_grad", "reset",
+                                                       "reset_grad", "param_grads")}
+          for kind in (binary, ternary, multilevel, mt)}
+_binary, _ternary, _multilevel, _mt = _KINDS.values()
 _spike_fields = SpikingNeuron.spike_fields
 
 
@@ -83,10 +84,10 @@ def _delayed(array: np.ndarray) -> np.ndarray:
     return np.concatenate([np.zeros_like(array[:1]), array[:-1]])
 
 
-def _fire_flipped_at(kind, original: dict, index: Callable) -> Callable:
+def _fire_flipped_at(kind, index: Callable) -> Callable:
     """The kind's fire with the other compare at threshold ``index(p)`` only."""
     return _replaced(kind, "fire", lambda h, p: thresholds.flipped(
-        kind, index(p), original["fire"])(h, p))
+        kind, index(p), _KINDS[kind]["fire"])(h, p))
 
 
 def _ramp_window_open(h, o, p, g0):
@@ -107,15 +108,15 @@ MUTANTS = (
            _replaced(binary, "fire", lambda h, p: _binary["fire"](
                h, p._replace(fire_at_zero=False)))),
     Mutant("ternary_compare_wrong_at_minus_v_th", "Ternary: the other compare at -v_th only",
-           _fire_flipped_at(ternary, _ternary, lambda p: 1)),
+           _fire_flipped_at(ternary, lambda p: 1)),
     Mutant("multilevel_compare_wrong_at_top_level", "MultiThreshold: the other compare at the "
-           "top threshold D v_th only", _fire_flipped_at(multilevel, _multilevel, lambda p: p.levels - 1)),
+           "top threshold D v_th only", _fire_flipped_at(multilevel, lambda p: p.levels - 1)),
     Mutant("multilevel_compare_wrong_at_level_2", "MultiThreshold: the other compare at 2 v_th "
-           "only", _fire_flipped_at(multilevel, _multilevel, lambda p: 1)),
+           "only", _fire_flipped_at(multilevel, lambda p: 1)),
     Mutant("mt_compare_wrong_at_threshold_2", "MTNeuron: the other compare at its second "
-           "threshold only", _fire_flipped_at(mt, _mt, lambda p: 1)),
+           "threshold only", _fire_flipped_at(mt, lambda p: 1)),
     Mutant("mt_compare_wrong_at_last_threshold", "MTNeuron: the other compare at its last "
-           "threshold only", _fire_flipped_at(mt, _mt, lambda p: len(p.thresholds) - 1)),
+           "threshold only", _fire_flipped_at(mt, lambda p: len(p.thresholds) - 1)),
     Mutant("ternary_negative_spike_positive", "Ternary: the negative spike emitted as +a",
            _replaced(ternary, "fire", lambda h, p: np.abs(_ternary["fire"](h, p)))),
     Mutant("multilevel_level_cap_off_by_one", "MultiThreshold fires up to D + 1 levels",

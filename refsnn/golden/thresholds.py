@@ -27,7 +27,6 @@ import numpy as np
 from refsnn.neurons import Neuron
 from refsnn.neurons.kinds import binary, mt, multilevel, ternary
 
-
 _COUNTS = {binary: lambda p: 1, ternary: lambda p: 2, multilevel: lambda p: p.levels,
            mt: lambda p: len(p.thresholds)}
 

@@ -1,0 +1,48 @@
+"""The golden mutation test (refsnn/golden/mutants.py, docs/golden.md): every planted bug in
+the NumPy reference fails some golden case under ``refsnn golden verify``; the reference
+itself fails none; a mutant is planted only inside its ``with`` block."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from refsnn.golden import manifest, mutants
+from refsnn.neurons import reference
+from refsnn.neurons.kinds import binary, mt, multilevel, ternary
+from refsnn.surrogates import Rectangular, rectangular_g0
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+def test_every_planted_bug_fails_a_golden_case(tmp_path):
+    """The mutation score is 100 % on 20 mutants or more (each stops at its first kill)."""
+    verdicts = mutants.run_all(GOLDEN, tmp_path)
+    assert len(verdicts) >= 20
+    assert len({v.mutant.name for v in verdicts}) == len(verdicts)
+    assert all(v.killed for v in verdicts), mutants.report(verdicts)
+    assert f"mutation score: {len(verdicts)}/{len(verdicts)} killed (100 %)" in mutants.report(
+        verdicts)
+
+
+def test_the_reference_itself_fails_no_case(tmp_path):
+    """A 'mutant' that changes nothing survives every exact, window and rounding case: a kill
+    comes from the planted bug, not from the runner."""
+    document = manifest.load(GOLDEN)
+    entries = [e for e in document["cases"] if e["name"].startswith(("exact_", "window_",
+                                                                      "rounding_"))]
+    arrays = {e["name"]: manifest.load_case(GOLDEN, e) for e in entries}
+    unchanged = mutants.Mutant("unchanged", "the reference as it is", contextlib.nullcontext)
+    assert not mutants.first_kill(unchanged, GOLDEN, tmp_path, entries, arrays).killed
+    assert len(list(tmp_path.glob("*.npz"))) == len(entries)
+
+
+def test_a_mutant_is_planted_only_inside_its_block():
+    originals = (reference.forward, reference.backward, reference.charge, binary.fire,
+                 ternary.reset, multilevel.fire_grad, mt.fire, Rectangular.g0)
+    for mutant in mutants.MUTANTS:
+        with mutant.patch():
+            pass
+    assert (reference.forward, reference.backward, reference.charge, binary.fire,
+            ternary.reset, multilevel.fire_grad, mt.fire, Rectangular.g0) == originals
+    assert Rectangular.g0 is rectangular_g0
