@@ -12,6 +12,10 @@ both compare conventions (exact arithmetic), an initial membrane above threshold
 input, a single neuron (``x`` of shape ``[T]``), a rank-5 ``x``, time constants of 1 and 1e6,
 and 1000 steps.
 
+The families of refsnn.golden.families add exact cases on every threshold of every model
+with non-zero hard resets, exact cases on surrogate window edges, a case per surrogate family
+with non-default options, and float32 rounding cases.
+
 A case's name identifies it and seeds its draw (refsnn.golden.draws), so cases do not depend
 on the order in which they are listed.
 """

@@ -3,15 +3,17 @@
 ``exact_<setting>_<ge|gt>_<soft|hard>_<dtype>``
     Every model, in a setting of its own (``EXACT``), under both compare conventions, soft
     reset and a hard reset to a non-zero ``v_reset``: dyadic inputs, upstream gradients and
-    parameters, leak rates 0, 1/2 or 3/4 and piecewise-linear surrogates, so that forward and
-    backward are exact arithmetic (every tolerance is 0). A draw is kept only if some membrane
-    lies exactly on each threshold of the neuron (each level of MultiThreshold and MTNeuron,
-    both signs of Ternary; the cascade's residuals on theirs).
+    parameters, leak rates 0 or 1/2 and piecewise-linear surrogates, so that the forward pass
+    is exact arithmetic (membrane tolerance 0) and the backward pass mostly is (a gradient
+    that rounds nowhere has tolerance 0, see refsnn.golden.tolerances). A draw is kept only if
+    some membrane lies exactly on each threshold of the neuron (each level of MultiThreshold
+    and MTNeuron, both signs of Ternary; the cascade's residuals on theirs).
 ``window_<setting>_<dtype>``
     Exact cases whose surrogate arguments land on both edges of a window (``WINDOWS``): the
     rectangular surrogate's (open: 0 on the edge), MultiThreshold's ramp (closed), the Ternary
-    authors' straight-through window (open), each kind's own. Tolerance 0 catches a window
-    whose edge is open where it should be closed, or the reverse.
+    authors' straight-through window (open), on every spike kind. An exact tolerance catches
+    a window whose edge is open where it should be closed, or the reverse (a whole surrogate
+    step, where a membrane tolerance's slack would have allowed it).
 ``options_<surrogate>_<model>_<dtype>``
     One random case per surrogate family with a non-default ``alpha`` and ``scale != 1``, on
     settings chosen so that every option of every model takes a second value somewhere in the
@@ -45,6 +47,9 @@ from refsnn.surrogates import (
 )
 
 COMPARES = ((">=", "ge"), (">", "gt"))
+EXACT_TEXT = ("dyadic inputs and upstream gradients: the forward pass is exact arithmetic "
+              "(membrane tolerance 0), and so is each gradient whose float32 and float64 runs "
+              "agree bit for bit (tolerance 0; the others 4 eps T G)")
 EXACT_SHAPE = (8, 8)
 
 
@@ -208,8 +213,7 @@ def exact() -> list[Case]:
         for compare, slug in COMPARES:
             for reset, v_reset in (("soft", None), ("hard", setting.v_reset)):
                 text = (f"exact: {setting.text}; here compare {compare!r}, {reset} reset; "
-                        "dyadic inputs and upstream gradients (exact arithmetic forward and "
-                        "backward: tolerances 0), some membrane exactly on every threshold")
+                        f"some membrane exactly on every threshold; {EXACT_TEXT}")
                 found += _dtypes(f"exact_{setting.slug}_{slug}_{reset}", text,
                                  setting.neuron(compare=compare, v_reset=v_reset),
                                  EXACT_SHAPE, setting.draw, exact=True, every_threshold=True)
@@ -219,10 +223,9 @@ def exact() -> list[Case]:
 def windows() -> list[Case]:
     """Each WINDOWS setting x dtype, both edges of a window hit."""
     return [case for setting in WINDOWS for case in _dtypes(
-        f"window_{setting.slug}", f"window: {setting.text}; dyadic inputs and upstream "
-        "gradients (exact arithmetic: tolerances 0), surrogate arguments exactly on a left "
-        "and on a right edge", setting.neuron(), EXACT_SHAPE, setting.draw, exact=True,
-        edges=True)]
+        f"window_{setting.slug}", f"window: {setting.text}; surrogate arguments exactly on a "
+        f"left and on a right edge; {EXACT_TEXT}", setting.neuron(), EXACT_SHAPE,
+        setting.draw, exact=True, edges=True)]
 
 
 def options() -> list[Case]:

@@ -24,6 +24,14 @@ parameter gradients: ``4 eps T N G M c + 2 S_p``: each is a sum of ``T N`` terms
     ``G M``, times ``c = |dk/dp|`` for a charge parameter (``1/tau^2`` for ``tau``, ``k (1 -
     k)`` for ``w``) or 1, plus twice its own measured change ``S_p``.
 
+Exact cases (``exact``: dyadic inputs, leak rate 0 or 1/2, every step exact arithmetic;
+``rounded``: IF in float32, every step one correctly rounded operation): every correct
+implementation computes the same membranes, so the membrane tolerance is 0; the shift terms
+``S`` then vanish, and the gradient bounds are the rounding bounds alone (no slack for a moved
+membrane, which at a surrogate discontinuity would be a whole surrogate step). A gradient
+array (or group) that the case's float32 and float64 runs give bit for bit rounded nowhere:
+its tolerance is 0.
+
 Each number is rounded up to two significant digits.
 """
 
