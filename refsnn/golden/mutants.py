@@ -98,8 +98,8 @@ def _ramp_window_open(h, o, p, g0):
     return grad * ((q != 0.5) & (q != p.levels + 0.5))
 
 
-def _zero(p, name: str = "v_rest"):
-    return p._replace(**{name: type(getattr(p, name))(0)})
+def _reset_to_zero(p):
+    return p._replace(v_rest=p.v_rest * 0)
 
 
 MUTANTS = (
@@ -129,8 +129,8 @@ MUTANTS = (
     # --- reset values
     *(Mutant(f"{model.__name__.lower()}_reset_value_ignored", f"{model.__name__}: the hard "
              "reset sets 0 instead of v_reset (the leak still pulls towards v_reset)",
-             _kind_params(model, _zero)) for model in (IF, LIF, PLIF, Ternary, MultiThreshold,
-                                                       MTNeuron)),
+             _kind_params(model, _reset_to_zero))
+      for model in (IF, LIF, PLIF, Ternary, MultiThreshold, MTNeuron)),
     Mutant("leak_towards_zero", "the leak pulls towards 0 instead of v_reset",
            _charge_with(v_rest=0.0)),
     Mutant("ternary_amplitude_before_reset", "Ternary: the reset sees a S instead of S (the "
