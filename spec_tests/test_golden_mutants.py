@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from refsnn.cli import main
 from refsnn.golden import manifest, mutants
 from refsnn.neurons import reference
 from refsnn.neurons.kinds import binary, mt, multilevel, ternary
@@ -15,14 +16,17 @@ from refsnn.surrogates import Rectangular, rectangular_g0
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
 
-def test_every_planted_bug_fails_a_golden_case(tmp_path):
-    """The mutation score is 100 % on 20 mutants or more (each stops at its first kill)."""
-    verdicts = mutants.run_all(GOLDEN, tmp_path)
-    assert len(verdicts) >= 20
-    assert len({v.mutant.name for v in verdicts}) == len(verdicts)
-    assert all(v.killed for v in verdicts), mutants.report(verdicts)
-    assert f"mutation score: {len(verdicts)}/{len(verdicts)} killed (100 %)" in mutants.report(
-        verdicts)
+def test_every_planted_bug_fails_a_golden_case(capsys):
+    """``refsnn golden mutants``: the mutation score is 100 % on 20 mutants or more (each
+    stops at its first kill), every mutant named once with the case that killed it."""
+    assert main(["golden", "mutants", "--golden", str(GOLDEN)]) == 0
+    out = capsys.readouterr().out
+    names = [mutant.name for mutant in mutants.MUTANTS]
+    assert len(names) >= 20 and len(set(names)) == len(names)
+    assert f"mutation score: {len(names)}/{len(names)} killed (100 %)" in out
+    rows = {line.split()[0]: line.split()[1] for line in out.splitlines()[1:-1]}
+    assert rows.keys() == set(names) and all((GOLDEN / f"{case}.npz").is_file()
+                                             for case in rows.values())
 
 
 def test_the_reference_itself_fails_no_case(tmp_path):

@@ -8,6 +8,7 @@ file into a results directory and stops at the first case that the verifier fail
 case is then checked again by :func:`refsnn.golden.verify.verify`, the code path of
 ``refsnn golden verify`` (exit status 1). A mutant that no case fails survives. The mutation
 score is the share of mutants killed; the goal is all of them (spec_tests/test_golden_mutants.py).
+``refsnn golden mutants [--golden DIR]`` prints it.
 
 Cases run in the order of ``FAMILIES`` (the exact cases first, since they kill most), so that
 the first kill comes early.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import io as text_io
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -261,3 +263,12 @@ def report(verdicts: list[Verdict]) -> str:
     lines.append(f"mutation score: {killed}/{len(verdicts)} killed "
                  f"({100.0 * killed / len(verdicts):.0f} %)")
     return "\n".join(lines)
+
+
+def mutation_test(golden: Path) -> int:
+    """Print the report for the golden directory ``golden``; exit status 0 if every mutant is
+    killed, 1 if one survives (``refsnn golden mutants``)."""
+    with tempfile.TemporaryDirectory() as results:
+        verdicts = run_all(golden, Path(results))
+    print(report(verdicts))
+    return 0 if all(verdict.killed for verdict in verdicts) else 1
