@@ -32,7 +32,7 @@ from refsnn.golden.spec import from_spec
 from refsnn.neurons import IF, LIF, PLIF, MTNeuron, MultiThreshold, Ternary, reference
 from refsnn.neurons.kinds import binary, mt, multilevel, ternary
 from refsnn.neurons.single import SpikingNeuron
-from refsnn.surrogates import Rectangular, Sigmoid, rectangular_g0, sigmoid_g0
+from refsnn.surrogates import SURROGATES, Rectangular, StraightThrough, Triangular, rectangular_g0
 
 FAMILIES = ("exact_", "window_", "rounding_", "options_", "edge_", "")
 """Case-name prefixes in the order the cases are tried ("": every other case)."""
@@ -98,6 +98,18 @@ def _ramp_window_open(h, o, p, g0):
         return grad
     q = h / p.v_threshold
     return grad * ((q != 0.5) & (q != p.levels + 0.5))
+
+
+def _default_alpha(cls: type) -> staticmethod:
+    """``cls.g0`` at the family's default alpha, whatever alpha it is given."""
+    g0, default = cls.g0, cls.alpha
+    return staticmethod(lambda x, alpha: g0(x, alpha * 0 + default))
+
+
+def _scale_ignored(kind) -> Callable:
+    """The kind's ``fire_grad`` with the surrogate's scale 1."""
+    fire_grad = _KINDS[kind]["fire_grad"]
+    return lambda h, o, p, g0: fire_grad(h, o, p._replace(scale=p.scale / p.scale), g0)
 
 
 def _reset_to_zero(p):
@@ -179,15 +191,15 @@ MUTANTS = (
                    np.abs(x) == 0.5 / alpha)))),
     Mutant("ramp_window_open", "MultiThreshold's ramp is 0 on its edges (an open window)",
            _replaced(multilevel, "fire_grad", _ramp_window_open)),
-    Mutant("sigmoid_alpha_ignored", "the sigmoid surrogate always uses its default alpha 4",
-           _replaced(Sigmoid, "g0", staticmethod(
-               lambda x, alpha: sigmoid_g0(x, alpha * 0 + 4)))),
-    Mutant("binary_surrogate_scale_ignored", "IF/LIF/PLIF: the surrogate's scale ignored",
-           _replaced(binary, "fire_grad", lambda h, o, p, g0: _binary["fire_grad"](
-               h, o, p._replace(scale=p.scale / p.scale), g0))),
-    Mutant("mt_surrogate_scale_ignored", "MTNeuron: the surrogate's scale ignored",
-           _replaced(mt, "fire_grad", lambda h, o, p, g0: _mt["fire_grad"](
-               h, o, p._replace(scale=p.scale / p.scale), g0))),
+    Mutant("triangular_negative_beyond_corners", "the triangular surrogate's max(0, .) "
+           "dropped: negative beyond its corners |x| = 1/alpha", _replaced(
+               Triangular, "g0", staticmethod(lambda x, alpha: alpha * (1 - alpha * np.abs(x))))),
+    *(Mutant(f"{cls.name}_alpha_ignored", f"the {cls.name} surrogate always uses its default "
+             f"alpha {cls.alpha:g}", _replaced(cls, "g0", _default_alpha(cls)))
+      for cls in SURROGATES if cls is not StraightThrough),  # its alpha is unused
+    *(Mutant(f"{kind.__name__.rsplit('.', 1)[1]}_surrogate_scale_ignored", f"the "
+             f"{kind.__name__.rsplit('.', 1)[1]} spike kind ignores the surrogate's scale",
+             _replaced(kind, "fire_grad", _scale_ignored(kind))) for kind in _KINDS),
 )
 """Every planted bug (``name`` unique)."""
 
