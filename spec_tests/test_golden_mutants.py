@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from unittest.mock import patch
 
 from refsnn.cli import main
 from refsnn.golden import manifest, mutants
@@ -39,6 +40,20 @@ def test_the_reference_itself_fails_no_case(tmp_path):
     unchanged = mutants.Mutant("unchanged", "the reference as it is", contextlib.nullcontext)
     assert not mutants.first_kill(unchanged, GOLDEN, tmp_path, entries, arrays).killed
     assert len(list(tmp_path.glob("*.npz"))) == len(entries)
+
+
+def test_a_crashing_mutant_is_broken_not_a_kill(tmp_path):
+    entry = next(e for e in manifest.load(GOLDEN)["cases"] if e["name"].startswith("exact_"))
+    arrays = {entry["name"]: manifest.load_case(GOLDEN, entry)}
+
+    def crash(*args):
+        raise IndexError("planted")
+
+    broken = mutants.Mutant("broken", "crashes", lambda: patch.object(reference, "forward",
+                                                                       crash))
+    verdict = mutants.first_kill(broken, GOLDEN, tmp_path, [entry], arrays)
+    assert not verdict.killed and verdict.crash == f"{entry['name']}: IndexError: planted"
+    assert "CRASHED" in mutants.report([verdict]).splitlines()[1]
 
 
 def test_a_mutant_is_planted_only_inside_its_block():

@@ -121,14 +121,20 @@ MUTANTS = (
     Mutant("binary_compare_always_gt", "IF/LIF/PLIF fire with '>' whatever `compare` says",
            _replaced(binary, "fire", lambda h, p: _binary["fire"](
                h, p._replace(fire_at_zero=False)))),
+    Mutant("ternary_compare_wrong_at_plus_v_th", "Ternary: the other compare at +v_th only",
+           _fire_flipped_at(ternary, lambda p: 0)),
     Mutant("ternary_compare_wrong_at_minus_v_th", "Ternary: the other compare at -v_th only",
            _fire_flipped_at(ternary, lambda p: 1)),
+    Mutant("multilevel_compare_wrong_at_level_1", "MultiThreshold: the other compare at v_th "
+           "only", _fire_flipped_at(multilevel, lambda p: 0)),
     Mutant("multilevel_compare_wrong_at_top_level", "MultiThreshold: the other compare at the "
            "top threshold D v_th only", _fire_flipped_at(multilevel, lambda p: p.levels - 1)),
     Mutant("multilevel_compare_wrong_at_level_2", "MultiThreshold: the other compare at 2 v_th "
-           "only", _fire_flipped_at(multilevel, lambda p: 1)),
+           "only", _fire_flipped_at(multilevel, lambda p: min(1, p.levels - 1))),
+    Mutant("mt_compare_wrong_at_threshold_1", "MTNeuron: the other compare at its first "
+           "threshold only", _fire_flipped_at(mt, lambda p: 0)),
     Mutant("mt_compare_wrong_at_threshold_2", "MTNeuron: the other compare at its second "
-           "threshold only", _fire_flipped_at(mt, lambda p: 1)),
+           "threshold only", _fire_flipped_at(mt, lambda p: min(1, len(p.thresholds) - 1))),
     Mutant("mt_compare_wrong_at_last_threshold", "MTNeuron: the other compare at its last "
            "threshold only", _fire_flipped_at(mt, lambda p: len(p.thresholds) - 1)),
     Mutant("ternary_negative_spike_positive", "Ternary: the negative spike emitted as +a",
@@ -206,11 +212,13 @@ MUTANTS = (
 
 @dataclass(frozen=True)
 class Verdict:
-    """A mutant's result: the first case that killed it ('' if none) and where it failed."""
+    """A mutant's result: the first case that killed it ('' if none) and where it failed, or
+    the ``crash`` of a broken mutant (which kills nothing)."""
 
     mutant: Mutant
     case: str = ""
     where: str = ""
+    crash: str = ""
 
     @property
     def killed(self) -> bool:
@@ -229,22 +237,21 @@ def first_kill(mutant: Mutant, golden: Path, results: Path, entries: list[dict],
     """Run the cases of ``entries`` (with their golden ``arrays``) under ``mutant`` until the
     verifier fails one, writing each result file into ``results``."""
     for entry in entries:
-        where = _result(mutant, entry, arrays[entry["name"]], results / entry["file"])
+        try:
+            where = _result(mutant, entry, arrays[entry["name"]], results / entry["file"])
+        except Exception as error:  # a mutant that crashes is broken: it plants no bug
+            return Verdict(mutant, crash=f"{entry['name']}: {type(error).__name__}: {error}")
         if where and _verifier_fails(results, golden, entry["name"]):
             return Verdict(mutant, entry["name"], where)
     return Verdict(mutant)
 
 
 def _result(mutant: Mutant, entry: dict, expected: dict, path: Path) -> str:
-    """Run one case under ``mutant`` and write its result file to ``path`` (none if it
-    crashes); return where the verifier's comparison fails it ('' if it passes)."""
-    path.unlink(missing_ok=True)
+    """Run one case under ``mutant`` and write its result file to ``path``; return where the
+    verifier's comparison fails it ('' if it passes)."""
     with mutant.patch():
-        try:
-            got = run(from_spec(entry["model"]), {key: expected[key] for key in manifest.INPUTS},
-                      "numpy")
-        except Exception as error:  # no result file: the verifier fails the case
-            return f"crashed ({type(error).__name__})"
+        got = run(from_spec(entry["model"]), {key: expected[key] for key in manifest.INPUTS},
+                  "numpy")
     path.write_bytes(io.npz_bytes(got))
     row = verify.compare(entry, expected, got)
     return "" if row.passed else row.where
@@ -269,8 +276,8 @@ def report(verdicts: list[Verdict]) -> str:
     """The table: per mutant, the first golden case that killed it; then the score."""
     width = max(len(v.mutant.name) for v in verdicts)
     lines = [f"{'mutant':<{width}}  {'killed by (first failing case)':<46}  where"]
-    lines += [f"{v.mutant.name:<{width}}  {v.case or 'SURVIVED':<46}  {v.where}"
-              for v in verdicts]
+    lines += [f"{v.mutant.name:<{width}}  {v.case or ('CRASHED' if v.crash else 'SURVIVED'):<46}"
+              f"  {v.where or v.crash}" for v in verdicts]
     killed = sum(v.killed for v in verdicts)
     lines.append(f"mutation score: {killed}/{len(verdicts)} killed "
                  f"({100.0 * killed / len(verdicts):.0f} %)")
