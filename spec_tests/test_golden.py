@@ -5,6 +5,11 @@
   written as a results directory and checked by ``refsnn golden verify``); the manifest's
   hashes match the files; the cases are exactly those of the table (so every model of NEURONS
   is covered);
+- the cases catch bug classes: exact cases have exact tolerances (membranes 0; a gradient
+  with tolerance 0 rounds nowhere), every model has exact cases with a membrane on every
+  threshold under both compares and with a non-zero hard reset, window cases land on both
+  edges of a window on every spike kind, and every option takes two values or more (the
+  coverage rule; the mutation test is spec_tests/test_golden_mutants.py);
 - model specs round-trip (spec -> neuron -> spec, neuron -> spec -> neuron) and bad specs name
   the offending field;
 - a damaged, truncated, stale or unknown-schema golden file is an error naming the file, never
@@ -103,11 +108,11 @@ def test_exact_tolerances_are_exact(golden):
                                                             "rounding"}
     checked = 0
     for case in exact:
-        tolerances = entries[case.name]["tolerances"]
-        assert tolerances["membranes"]["atol"] == 0.0, case.name
+        tols = entries[case.name]["tolerances"]
+        assert tols["membranes"]["atol"] == 0.0, case.name
         zero = [key for key in manifest.GROUPS["gradients"]
-                if tolerances["gradients"]["atol"] == 0.0]
-        zero += [f"grad_param_{name}" for name, tol in tolerances["parameter_gradients"].items()
+                if tols["gradients"]["atol"] == 0.0]
+        zero += [f"grad_param_{name}" for name, tol in tols["parameter_gradients"].items()
                  if tol["atol"] == 0.0]
         other = np.float64 if case.dtype == "float32" else np.float32
         inputs = {key: a.astype(other) for key, a in inputs_of(arrays[case.name]).items()}
