@@ -153,12 +153,13 @@ def _conformance_status(outcomes: tuple, entries: tuple) -> int:
 
 
 def golden(args: argparse.Namespace) -> int:
-    """Golden vectors (docs/golden.md): ``generate`` them, or ``verify`` another
-    implementation's results against them.
+    """Golden vectors (docs/golden.md): ``generate`` them, ``verify`` another
+    implementation's results against them, or run the ``mutants`` test of the set.
 
     Exit status of ``verify``: 1 if a case fails or is missing, 2 if a golden file or the
     manifest is missing, damaged, stale or of an unknown schema, or if no case is selected.
     ``generate``: 1 if a file would change without ``--force`` (nothing is written then).
+    ``mutants``: 1 if a planted bug passes every golden case.
     """
     from refsnn.golden.generate import generate
     from refsnn.golden.manifest import GoldenError
@@ -167,6 +168,9 @@ def golden(args: argparse.Namespace) -> int:
     try:
         if args.action == "generate":
             return generate(args.out, force=args.force)
+        if args.action == "mutants":
+            from refsnn.golden.mutants import mutation_test
+            return mutation_test(args.golden)
         return verify(args.results, args.golden, args.only, args.cases)
     except (GoldenError, ValueError) as error:  # a golden problem, or bad --only/--cases
         print(f"refsnn golden: error: {error}", file=sys.stderr)
@@ -188,6 +192,10 @@ def _golden_parser(sub: argparse._SubParsersAction) -> None:
                    help="check only the cases whose names match GLOB (repeatable)")
     p.add_argument("--cases", type=Path, metavar="FILE",
                    help="check only the cases named in FILE (a name or GLOB per line)")
+    p = actions.add_parser("mutants", help="plant bugs in the reference; print the first golden "
+                           "case that fails each and the mutation score")
+    p.add_argument("--golden", type=Path, default=Path("golden"),
+                   help="golden directory (default golden)")
 
 
 COMMANDS = {"info": info, "check": check, "conformance": conformance, "golden": golden,

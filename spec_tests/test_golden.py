@@ -5,6 +5,11 @@
   written as a results directory and checked by ``refsnn golden verify``); the manifest's
   hashes match the files; the cases are exactly those of the table (so every model of NEURONS
   is covered);
+- the cases catch bug classes: exact cases have exact tolerances (membranes 0; a gradient
+  with tolerance 0 rounds nowhere), every model has exact cases with a membrane on every
+  threshold under both compares and with a non-zero hard reset, window cases land on both
+  edges of a window on every spike kind, and every option takes two values or more (the
+  coverage rule; the mutation test is spec_tests/test_golden_mutants.py);
 - model specs round-trip (spec -> neuron -> spec, neuron -> spec -> neuron) and bad specs name
   the offending field;
 - a damaged, truncated, stale or unknown-schema golden file is an error naming the file, never
@@ -26,13 +31,13 @@ import numpy as np
 import pytest
 
 from refsnn.cli import main
-from refsnn.golden import cases, io, manifest
+from refsnn.golden import cases, io, manifest, tolerances
 from refsnn.golden.expected import run
 from refsnn.golden.generate import generate
-from refsnn.golden.spec import from_spec, to_spec
+from refsnn.golden.spec import fields, from_spec, to_spec
 from refsnn.golden.verify import compare
 from refsnn.neurons import LIF, NEURONS, Ternary
-from refsnn.surrogates import Arctan
+from refsnn.surrogates import SURROGATES, Arctan
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
@@ -90,6 +95,105 @@ def test_exact_cases_are_exact_arithmetic(golden):
         for key in ("x", "v0", "spikes", "h", "v"):
             np.testing.assert_array_equal(single[key].astype(np.float64), double[key],
                                           err_msg=f"{stem}: {key}")
+
+
+def test_exact_tolerances_are_exact(golden):
+    """An exact case's membranes have tolerance 0, and a gradient group whose tolerance is 0
+    was computed without rounding: the case's inputs, converted exactly to the other float
+    dtype (where they convert exactly), give the same gradients bit for bit."""
+    document, arrays = golden
+    entries = {entry["name"]: entry for entry in document["cases"]}
+    exact = [case for case in cases.cases() if case.exact or case.rounded]
+    assert {case.stem.split("_")[0] for case in exact} >= {"edge", "exact", "window",
+                                                            "rounding"}
+    checked = 0
+    for case in exact:
+        tols = entries[case.name]["tolerances"]
+        assert tols["membranes"]["atol"] == 0.0, case.name
+        zero = [key for key in manifest.GROUPS["gradients"]
+                if tols["gradients"]["atol"] == 0.0]
+        zero += [f"grad_param_{name}" for name, tol in tols["parameter_gradients"].items()
+                 if tol["atol"] == 0.0]
+        other = np.float64 if case.dtype == "float32" else np.float32
+        inputs = {key: a.astype(other) for key, a in inputs_of(arrays[case.name]).items()}
+        if zero and all(np.array_equal(a, arrays[case.name][key]) for key, a in inputs.items()):
+            again = run(case.neuron, inputs, "numpy")
+            for key in zero:
+                np.testing.assert_array_equal(np.asarray(again[key], np.float64),
+                                              arrays[case.name][key].astype(np.float64),
+                                              err_msg=f"{case.name}: {key}")
+            checked += 1
+    assert checked >= 40
+
+
+def test_every_model_hits_every_threshold_under_both_compares_and_resets_to_nonzero(golden):
+    """Per model, exact cases in both dtypes under ">=" and ">", with a soft reset and with a
+    hard reset to a non-zero v_reset, each with some membrane exactly on every threshold (each
+    level, both signs; recomputed from the files)."""
+    _, arrays = golden
+    seen = set()
+    for case in cases.cases():
+        if case.every_threshold:
+            outputs = arrays[case.name]
+            assert tolerances.every_threshold_hit(case.neuron, outputs), case.name
+            p = case.neuron.kind_params(np.float64)
+            reset = "soft" if p.soft else ("nonzero" if p.v_rest != 0 else "zero")
+            seen.add((type(case.neuron).__name__, p.fire_at_zero, reset, case.dtype))
+    wanted = {(model, fire_at_zero, reset, dtype) for model in NEURONS
+              for fire_at_zero in (True, False) for reset in ("soft", "nonzero")
+              for dtype in cases.DTYPES}
+    assert wanted <= seen, sorted(wanted - seen)
+
+
+def test_window_cases_land_on_both_edges_of_a_window(golden):
+    """Each window case, recomputed from its file, has surrogate arguments exactly on a left
+    and on a right edge (the gradients jump under an infinitesimal move either way), for the
+    rectangular surrogate on every spike kind and for the ramp."""
+    _, arrays = golden
+    window = [case for case in cases.cases() if case.edges]
+    for case in window:
+        data = arrays[case.name]
+        assert tolerances.edges_hit(case.neuron, inputs_of(data), data), case.name
+    assert {case.neuron.kind for case in window} == {cls.kind for cls in NEURONS.values()}
+    assert {getattr(case.neuron, "derivative", "") for case in window} >= {"ramp"}
+
+
+def options(spec: dict, prefix: str = "") -> dict[str, object]:
+    """``{path: value}`` of every parameter of a model spec (the wrapped neuron's under
+    ``neuron.``, its class under ``neuron.class``; a surrogate as ``.surrogate``, ``.alpha``,
+    ``.scale``)."""
+    found = {f"{prefix}class": spec["class"]} if prefix else {}
+    for name, value in spec["params"].items():
+        if isinstance(value, dict) and "class" in value:
+            found |= options(value, f"{prefix}{name}.")
+        elif isinstance(value, dict):
+            found |= {f"{prefix}{name}.{key}": item for key, item in value.items()}
+        else:
+            found[prefix + name] = tuple(value) if isinstance(value, list) else value
+    return found
+
+
+def test_every_option_takes_two_values_or_more():
+    """The coverage rule: for every model of NEURONS, every parameter of its spec (its own,
+    the wrapped neuron's and its class, the surrogate's name, alpha and scale) takes two
+    values or more among that model's cases; and for every surrogate family, alpha and scale
+    each take two values or more. A new model, option or surrogate without variation fails."""
+    by_model = {model: {} for model in NEURONS}
+    by_family = {cls.name: {"alpha": set(), "scale": set()} for cls in SURROGATES}
+    for case in cases.cases():
+        spec = to_spec(case.neuron)
+        for path, value in options(spec).items():
+            by_model[spec["class"]].setdefault(path, set()).add(value)
+        surrogate = case.neuron.surrogate
+        for key in ("alpha", "scale"):
+            by_family[surrogate.name][key].add(getattr(surrogate, key))
+    alike = [f"{model}: {path} = {values}" for model, paths in by_model.items()
+             for path, values in paths.items() if len(values) < 2]
+    alike += [f"{family} surrogate: {key} = {values}" for family, keys in by_family.items()
+              for key, values in keys.items() if len(values) < 2]
+    assert not alike, alike
+    for model, paths in by_model.items():
+        assert set(fields(NEURONS[model])) <= {path.split(".")[0] for path in paths}, model
 
 
 def test_files_are_plain_uncompressed_npz_with_fixed_timestamps():
@@ -258,14 +362,14 @@ def test_verify_fails_a_missing_result_and_selects_cases_from_a_file(copy, capsy
 
 
 def test_the_snntorch_example_of_the_docs_passes(tmp_path, capsys):
-    """tools/golden_snntorch.py: the 9 cases docs/golden.md lists, all passing."""
+    """tools/golden_snntorch.py: the 10 cases docs/golden.md lists, all passing."""
     pytest.importorskip("snntorch")
     from tools.golden_snntorch import write_results
 
-    assert len(write_results(GOLDEN, tmp_path)) == 9
+    assert len(write_results(GOLDEN, tmp_path)) == 10
     assert main(["golden", "verify", str(tmp_path), "--golden", str(GOLDEN), "--cases",
                  str(tmp_path / "cases.txt")]) == 0
-    assert "9 passed, 0 failed" in capsys.readouterr().out
+    assert "10 passed, 0 failed" in capsys.readouterr().out
 
 
 # --- generate ------------------------------------------------------------------------------------

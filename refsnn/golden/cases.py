@@ -12,6 +12,10 @@ both compare conventions (exact arithmetic), an initial membrane above threshold
 input, a single neuron (``x`` of shape ``[T]``), a rank-5 ``x``, time constants of 1 and 1e6,
 and 1000 steps.
 
+The families of refsnn.golden.families add exact cases on every threshold of every model
+with non-zero hard resets, exact cases on surrogate window edges, a case per surrogate family
+with non-default options, and float32 rounding cases.
+
 A case's name identifies it and seeds its draw (refsnn.golden.draws), so cases do not depend
 on the order in which they are listed.
 """
@@ -77,8 +81,11 @@ class Case:
     """One golden case: ``neuron`` on an ``x`` of ``shape`` and ``dtype``, inputs from ``draw``.
 
     ``exact``: the inputs are dyadic and every step exact, and the case is kept only if some
-    membrane lies exactly on a threshold; otherwise the case is kept only if no spike changes
-    within the membrane tolerance (and, with ``varied``, the spikes take two values or more).
+    membrane lies exactly on a threshold (with ``every_threshold``: on each threshold; with
+    ``edges``: on both edges of a surrogate window); ``rounded``: each step is one correctly
+    rounded operation (IF in float32), kept likewise; otherwise the case is kept only if no
+    spike changes within the membrane tolerance (and, with ``varied``, the spikes take two
+    values or more).
     """
 
     name: str
@@ -89,6 +96,9 @@ class Case:
     draw: Draw
     exact: bool = False
     varied: bool = False
+    rounded: bool = False
+    every_threshold: bool = False
+    edges: bool = False
 
     @property
     def stem(self) -> str:
@@ -96,13 +106,14 @@ class Case:
         return self.name.removesuffix(f"_{self.dtype}")
 
 
-def build(model: str, params: dict, base: dict, axes: dict) -> Neuron:
+def build(model: str, params: dict, base: dict, axes: dict, base_model: str = "LIF") -> Neuron:
     """``model`` with ``params``, and the ``axes`` (surrogate, v_reset, detach_reset, compare)
-    on its own fields or, if it has a ``neuron`` field, on a LIF with ``base`` given there."""
+    on its own fields or, if it has a ``neuron`` field, on a ``base_model`` with ``base``
+    given there."""
     cls = NEURONS[model]
     names = fields(cls)
     if "neuron" in names:
-        return cls(**params, neuron=build("LIF", base, {}, axes))
+        return cls(**params, neuron=build(base_model, base, {}, axes))
     missing = [name for name in axes if name not in names]
     if missing:
         raise ValueError(f"model: expected {model} to have the fields {missing} or a `neuron` "
@@ -116,8 +127,11 @@ def entry(model: str) -> Entry:
 
 
 def cases() -> list[Case]:
-    """Every golden case (the grid, then the edge cases); names are unique."""
-    found = grid() + edges()
+    """Every golden case (the grid, the edge cases, then the families of
+    refsnn.golden.families); names are unique."""
+    from refsnn.golden.families import families
+
+    found = grid() + edges() + families()
     names = [case.name for case in found]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:

@@ -34,7 +34,10 @@ class Draw:
     ``x`` uniform in ``[low, high) v_th`` (all zero with ``zero_input``); ``v0`` per neuron
     uniform in ``[v0_low, v0_high) v_th``; the upstream ``grad_spikes`` and ``grad_v`` uniform
     in [-1, 1). With ``dyadic``, ``x`` and ``v0`` are rounded down to multiples of ``v_th/8``,
-    so that with ``v_th = 1`` and a leak rate of 0 or 1/2 every step is exact arithmetic.
+    so that with a dyadic ``v_th`` (e.g. 1, 1.5) and a leak rate of 0, 1/2 or 3/4 every step of
+    the forward pass is exact arithmetic; with ``dyadic_grads`` the upstream gradients are
+    rounded down to multiples of 1/8 too, so that, with a piecewise-linear surrogate and dyadic
+    parameters, so is every step of the backward pass.
     """
 
     low: float = -0.5
@@ -43,6 +46,7 @@ class Draw:
     v0_high: float = 0.9
     dyadic: bool = False
     zero_input: bool = False
+    dyadic_grads: bool = False
 
     def inputs(self, shape: tuple, v_threshold: float, dtype: str, case_seed: int) -> dict:
         """``x``, ``v0``, ``grad_spikes`` and ``grad_v`` of ``dtype`` for ``x.shape == shape``."""
@@ -54,5 +58,7 @@ class Draw:
         if self.zero_input:
             x = np.zeros(shape)
         grads = {key: uniform(bits, -1.0, 1.0, shape) for key in ("grad_spikes", "grad_v")}
+        if self.dyadic_grads:
+            grads = {key: np.floor(a * 8) / 8 for key, a in grads.items()}
         return {key: np.asarray(a, dtype=dtype) for key, a in
                 {"x": x, "v0": v0, **grads}.items()}

@@ -4,7 +4,9 @@ The inputs come from the case's seeded draw; a draw that does not make a clean t
 replaced by the next one (``attempt`` 1, 2, ... in the seed): a random case whose spikes would
 change within the membrane tolerance, or whose gradients jump within it (a membrane next to a
 discontinuity of the surrogate), or, for a ``varied`` case, whose spikes are all alike; an
-``exact`` case with no membrane exactly on a threshold.
+``exact`` or ``rounded`` case with no membrane exactly on a threshold, or, if it asks for it,
+not on every threshold (``every_threshold``) or not on both edges of a surrogate window
+(``edges``).
 """
 
 from __future__ import annotations
@@ -38,18 +40,33 @@ def expected(case: Case) -> tuple[dict, dict, dict]:
     for attempt in range(ATTEMPTS):
         inputs = case.draw.inputs(case.shape, v_threshold, case.dtype, seed(case.stem, attempt))
         outputs = run(case.neuron, inputs, backend="numpy")
-        membranes = tolerances.membrane_atol(case.neuron, inputs, outputs)
+        membranes = 0.0 if case.exact or case.rounded else tolerances.membrane_atol(
+            case.neuron, inputs, outputs)
         sensitivity = tolerances.shift_sensitivity(case.neuron, inputs, outputs, membranes)
         if _clean(case, inputs, outputs, membranes, sensitivity):
+            exact = _exact_arrays(case, inputs, outputs) if case.exact else frozenset()
             return inputs, outputs, tolerances.table(case.neuron, inputs, outputs, membranes,
-                                                     sensitivity)
+                                                     sensitivity, exact)
     raise RuntimeError(f"{case.name}: no clean draw in {ATTEMPTS} attempts; change its Draw")
+
+
+def _exact_arrays(case: Case, inputs: dict, outputs: dict) -> frozenset:
+    """The gradient outputs of an exact case computed without rounding, as far as a run in
+    the other float dtype tells: those it gives bit for bit (its inputs converted exactly, or
+    only down from float64 where they hold float32 values, else the runs differ)."""
+    other = np.float32 if case.dtype == "float64" else np.float64
+    again = run(case.neuron, {key: a.astype(other) for key, a in inputs.items()}, "numpy")
+    return frozenset(key for key in again if key.startswith("grad_") and np.array_equal(
+        np.asarray(again[key], np.float64), np.asarray(outputs[key], np.float64)))
 
 
 def _clean(case: Case, inputs: dict, outputs: dict, membranes: float,
            sensitivity: dict) -> bool:
-    if case.exact:
-        return tolerances.on_threshold(case.neuron, outputs)
+    if case.exact or case.rounded:
+        return (tolerances.on_threshold(case.neuron, outputs)
+                and (not case.every_threshold
+                     or tolerances.every_threshold_hit(case.neuron, outputs))
+                and (not case.edges or tolerances.edges_hit(case.neuron, inputs, outputs)))
     if case.varied and np.unique(outputs["spikes"]).size < 2:
         return False
     jump = sensitivity["gradients"] > JUMP * tolerances.gradient_scale(inputs, outputs)

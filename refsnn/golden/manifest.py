@@ -57,11 +57,12 @@ RULES = {
     "spikes": "exact (atol 0): random cases are drawn so that no spike changes within the "
               "membrane tolerance; exact cases are exact arithmetic",
     "membranes": "4 eps A (1 + max|x| + max|h|), A = sum_{j<T} (1 - k)^j: a few roundings per "
-                 "step, carried on with the leak",
+                 "step, carried on with the leak; 0 in exact and rounding cases",
     "gradients": "4 eps T G + 2 S: docs/semantics.md's backend bound plus the gradients' "
-                 "measured change under a membrane error of the membrane tolerance",
+                 "measured change under a membrane error of the membrane tolerance (S = 0 in "
+                 "exact cases; 0 where their float32 and float64 runs agree bit for bit)",
     "parameter_gradients": "4 eps T N G (1 + max|x| + max|h|) |dk/dp| + 2 S_p: a sum of T N "
-                           "terms, plus its measured change",
+                           "terms, plus its measured change (as gradients in exact cases)",
 }
 
 

@@ -24,6 +24,14 @@ parameter gradients: ``4 eps T N G M c + 2 S_p``: each is a sum of ``T N`` terms
     ``G M``, times ``c = |dk/dp|`` for a charge parameter (``1/tau^2`` for ``tau``, ``k (1 -
     k)`` for ``w``) or 1, plus twice its own measured change ``S_p``.
 
+Exact cases (``exact``: dyadic inputs, leak rate 0 or 1/2, every step exact arithmetic;
+``rounded``: IF in float32, every step one correctly rounded operation): every correct
+implementation computes the same membranes, so the membrane tolerance is 0; the shift terms
+``S`` then vanish, and the gradient bounds are the rounding bounds alone (no slack for a moved
+membrane, which at a surrogate discontinuity would be a whole surrogate step). A gradient
+array (or group) that the case's float32 and float64 runs give bit for bit rounded nowhere:
+its tolerance is 0.
+
 Each number is rounded up to two significant digits.
 """
 
@@ -33,7 +41,11 @@ import math
 
 import numpy as np
 
+from refsnn.golden import thresholds
 from refsnn.neurons import Neuron, Trace
+
+EDGE_SHIFT = 2.0**-16  # times v_th: far below the v_th/8 grid of an exact case's membranes
+EDGE_JUMP = 0.01
 
 
 def round_up(value: float) -> float:
@@ -71,18 +83,31 @@ def gradient_scale(inputs: dict, outputs: dict) -> float:
 def shift_sensitivity(neuron: Neuron, inputs: dict, outputs: dict, delta: float) -> dict:
     """The largest change of the gradients (key ``"gradients"``) and of each parameter
     gradient (its name) when every ``h`` and ``v`` moves by ``+delta`` or ``-delta``."""
-    change = {"gradients": 0.0} | {name: 0.0 for name in parameter_names(outputs)}
-    for sign in (1.0, -1.0):
-        shift = inputs["x"].dtype.type(sign * delta)
-        trace = Trace(x=inputs["x"], v0=inputs["v0"], spikes=outputs["spikes"],
-                      h=outputs["h"] + shift, v=outputs["v"] + shift)
-        moved = neuron.backward(trace, inputs["grad_spikes"], inputs["grad_v"], backend="numpy")
-        change["gradients"] = max(change["gradients"],
-                                  _largest(moved.x - outputs["grad_x"],
-                                           moved.v0 - outputs["grad_v0"]))
-        for name, value in moved.params.items():
-            change[name] = max(change[name], abs(value - float(outputs[f"grad_param_{name}"])))
-    return change
+    up, down = (shift_change(neuron, inputs, outputs, sign * delta) for sign in (1.0, -1.0))
+    return {name: max(up[name], down[name]) for name in up}
+
+
+def shift_change(neuron: Neuron, inputs: dict, outputs: dict, shift: float) -> dict:
+    """The largest change of the gradients (key ``"gradients"``) and of each parameter
+    gradient (its name) when every ``h`` and ``v`` moves by ``shift``."""
+    step = inputs["x"].dtype.type(shift)
+    trace = Trace(x=inputs["x"], v0=inputs["v0"], spikes=outputs["spikes"],
+                  h=outputs["h"] + step, v=outputs["v"] + step)
+    moved = neuron.backward(trace, inputs["grad_spikes"], inputs["grad_v"], backend="numpy")
+    change = {"gradients": _largest(moved.x - outputs["grad_x"], moved.v0 - outputs["grad_v0"])}
+    return change | {name: abs(value - float(outputs[f"grad_param_{name}"]))
+                     for name, value in moved.params.items()}
+
+
+def edges_hit(neuron: Neuron, inputs: dict, outputs: dict) -> bool:
+    """Whether the gradients jump (by more than ``EDGE_JUMP G``) both when every membrane moves
+    up and when it moves down by ``EDGE_SHIFT v_th``: some surrogate argument lies exactly on a
+    window's left edge and some on its right edge (an exact case; a move that small crosses no
+    other discontinuity, and the smooth change it causes stays far below the jump)."""
+    v_threshold = float(neuron.kind_params(np.float64).v_threshold)
+    scale = gradient_scale(inputs, outputs)
+    return all(shift_change(neuron, inputs, outputs, sign * EDGE_SHIFT * v_threshold)
+               ["gradients"] > EDGE_JUMP * scale for sign in (1.0, -1.0))
 
 
 def parameter_names(outputs: dict) -> list[str]:
@@ -92,19 +117,22 @@ def parameter_names(outputs: dict) -> list[str]:
 
 
 def table(neuron: Neuron, inputs: dict, outputs: dict, membranes: float,
-          sensitivity: dict) -> dict:
+          sensitivity: dict, exact: frozenset = frozenset()) -> dict:
     """The case's tolerances per output group: ``{"atol", "rtol"}`` for ``spikes``,
-    ``membranes`` and ``gradients``, and per parameter under ``parameter_gradients``."""
+    ``membranes`` and ``gradients``, and per parameter under ``parameter_gradients``; 0 for a
+    gradient group all of whose arrays are in ``exact`` (computed without rounding)."""
     eps, x = _eps(inputs), inputs["x"]
     steps, neurons = x.shape[0], x.size // x.shape[0]
     scale = gradient_scale(inputs, outputs)
     size = 1.0 + _largest(x) + _largest(outputs["h"])
     chain = neuron.leak_rate_gradient(1.0)
-    parameters = {name: _atol(4 * eps * steps * neurons * scale * size
+    parameters = {name: _atol(0.0 if f"grad_param_{name}" in exact else
+                              4 * eps * steps * neurons * scale * size
                               * abs(chain.get(name, 1.0)) + 2 * sensitivity[name])
                   for name in parameter_names(outputs)}
+    gradients = 4 * eps * steps * scale + 2 * sensitivity["gradients"]
     return {"spikes": _atol(0.0), "membranes": _atol(membranes),
-            "gradients": _atol(4 * eps * steps * scale + 2 * sensitivity["gradients"]),
+            "gradients": _atol(0.0 if {"grad_x", "grad_v0"} <= exact else gradients),
             "parameter_gradients": parameters}
 
 
@@ -127,6 +155,16 @@ def on_threshold(neuron: Neuron, outputs: dict) -> bool:
     params = neuron.kind_params(h.dtype)
     flipped = params._replace(fire_at_zero=not params.fire_at_zero)
     return not np.array_equal(_fire(neuron, h, flipped), outputs["spikes"])
+
+
+def every_threshold_hit(neuron: Neuron, outputs: dict) -> bool:
+    """Whether, for each threshold of the neuron's kind on its own, the other compare
+    convention there would change a spike: some membrane lies exactly on every threshold."""
+    h = outputs["h"]
+    params = neuron.kind_params(h.dtype)
+    return all(not np.array_equal(np.asarray(thresholds.flipped(neuron.kind, j)(h, params),
+                                             dtype=h.dtype), outputs["spikes"])
+               for j in range(thresholds.count(neuron)))
 
 
 def _fire(neuron: Neuron, h: np.ndarray, params) -> np.ndarray:
