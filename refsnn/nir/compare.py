@@ -132,14 +132,15 @@ def _flips(spec: Discretization) -> list[tuple[str, object]]:
 
 
 def compare(graph, x: np.ndarray, *, framework: str | None = None,
-            reference: dict[str, np.ndarray] | None = None, dt: float | None = None) -> Report:
+            reference: dict[str, np.ndarray] | None = None, preset: str | None = None,
+            dt: float | None = None) -> Report:
     """Compare refsnn with ``framework``'s importer run on ``x[T, B, ...]`` or with a recorded
-    ``reference`` ({node: [T, B, ...]}); refsnn uses ``framework``'s preset (``"spec"`` for a
-    reference without one) and ``dt`` (default: the preset's)."""
+    ``reference`` ({node: [T, B, ...]}); refsnn uses ``preset`` (default: the framework's, or
+    ``"spec"``) and ``dt`` (default: the preset's)."""
     if (framework is None) == (reference is None):
         raise ValueError("framework: expected exactly one of a framework or a reference trace, "
                          f"got framework={framework!r} and {'a' if reference else 'no'} trace")
-    preset = framework or "spec"
+    preset = preset or framework or "spec"
     disc = PRESETS[preset].with_dt(dt)
     if disc.dt is None:
         raise ValueError("dt: expected a time step > 0 for a reference trace, got None")
@@ -162,10 +163,10 @@ def _import_dt(framework: str, dt: float | None) -> float | None:
 
 def run_refsnn(graph, x: np.ndarray, disc: Discretization) -> dict[str, np.ndarray]:
     """refsnn's interpreter on ``graph`` under ``disc``: ``{node: output [T, B, ...]}``."""
-    from refsnn.nir import load
+    from refsnn.nir.network import Network
 
-    network = load(graph, **disc.as_dict())
-    return network.forward(x, record=True).outputs
+    recording = Network(graph, disc).forward(x, record=True)
+    return {name: observables["output"] for name, observables in recording.nodes.items()}
 
 
 def _kind(graph, name: str) -> str:

@@ -1,11 +1,13 @@
 """Drive the peers' own NIR exporters and importers (snnTorch 1.0.0, Norse 1.1.0, SpikingJelly
 2.0.0, Sinabs 3.1.3), so that their runs can be set beside refsnn's.
 
-Each framework gets two functions:
+Each framework gets these functions:
 
 - ``build_<name>(n_in, sizes, ...)``: a small feed-forward network in the framework itself
   (Linear -> neuron -> Linear -> neuron ...), deterministic given ``seed``, and
-  ``export_<name>(module, n_in)``: the framework's own exporter on it.
+  ``export_<name>(module, n_in)``: the framework's own exporter on it (not Sinabs: its plain
+  layers take ``[B, T, N]``, and ``to_nir`` drops only the batch dimension of the sample, so
+  the exported Input type keeps the time axis and the graph fails NIR's type check).
 - ``import_<name>(graph, dt)``: the framework's own importer on a ``nir.NIRGraph``.
 
 :func:`run` steps any of these torch modules over an input ``x[T, B, ...]`` and records the
@@ -193,26 +195,6 @@ def import_spikingjelly(graph, dt: float | None = None):
 
 # Sinabs 3.1.3 ---------------------------------------------------------------------------------
 
-def build_sinabs(n_in: int, sizes: tuple[int, ...], *, tau_mem: float = 5.0,
-                 threshold: float = 1.0, seed: int = 0):
-    """``Sequential(Linear, sinabs.layers.LIF, ...)`` with Sinabs' defaults (``MultiSpike``,
-    ``MembraneSubtract``); time constants are in steps."""
-    torch, layers = _torch(), importlib.import_module("sinabs.layers")
-
-    def lif(size: int):
-        return layers.LIF(tau_mem=torch.full((size,), tau_mem),
-                          spike_threshold=torch.full((size,), threshold))
-
-    return torch.nn.Sequential(*_interleave(n_in, sizes, seed, lif))
-
-
-def export_sinabs(module, n_in: int):
-    """``sinabs.nir.to_nir(module, sample)``, the sample shaped ``[batch, time, n_in]``."""
-    torch, sinabs_nir = _torch(), importlib.import_module("sinabs.nir")
-    with _quiet():
-        return sinabs_nir.to_nir(module, torch.zeros(1, 1, n_in))
-
-
 def import_sinabs(graph, dt: float | None = None, batch: int = 1):
     """``sinabs.nir.from_nir(graph, batch_size=batch)``; its ``*Squeeze`` layers take
     ``[batch * time, ...]`` input, batch-major. ``dt`` must be None or 1 (Sinabs has no dt)."""
@@ -223,10 +205,9 @@ def import_sinabs(graph, dt: float | None = None, batch: int = 1):
         return sinabs_nir.from_nir(graph, batch_size=batch)
 
 
-BUILD = {"snntorch": build_snntorch, "norse": build_norse, "spikingjelly": build_spikingjelly,
-         "sinabs": build_sinabs}
+BUILD = {"snntorch": build_snntorch, "norse": build_norse, "spikingjelly": build_spikingjelly}
 EXPORT = {"snntorch": export_snntorch, "norse": export_norse,
-          "spikingjelly": export_spikingjelly, "sinabs": export_sinabs}
+          "spikingjelly": export_spikingjelly}
 IMPORT = {"snntorch": import_snntorch, "norse": import_norse,
           "spikingjelly": import_spikingjelly, "sinabs": import_sinabs}
 
@@ -262,34 +243,26 @@ def run(module, x: np.ndarray, rename: Callable[[str], str] = str) -> dict[str, 
     return {name: np.stack(values) for name, values in steps.items()}
 
 
-def run_sinabs(module, x: np.ndarray, rename: Callable[[str], str] = str
-               ) -> dict[str, np.ndarray]:
-    """A Sinabs network on ``x[T, B, ...]`` in one call, fed ``[B*T, ...]`` (batch-major, as its
-    ``*Squeeze`` layers expect) or ``[B, T, ...]`` (its plain layers); outputs back as
+def run_sinabs(module, x: np.ndarray) -> dict[str, np.ndarray]:
+    """A network from Sinabs' importer on ``x[T, B, ...]`` in one call, fed ``[B*T, ...]``
+    batch-major (its ``*Squeeze`` layers reshape to ``[B, T, ...]``); outputs back as
     ``[T, B, ...]``."""
     torch = _torch()
     T, B = x.shape[:2]
     _reset(module)
-    squeezed = any(type(m).__name__.endswith("Squeeze") for m in module.modules())
-    batch_major = np.ascontiguousarray(np.swapaxes(x, 0, 1), dtype=np.float32)
-    feed = batch_major.reshape(B * T, *x.shape[2:]) if squeezed else batch_major
+    feed = np.ascontiguousarray(np.swapaxes(x, 0, 1), dtype=np.float32).reshape(B * T, -1)
+    feed = feed.reshape(B * T, *x.shape[2:])
     steps = {}
     with torch.no_grad(), _record(module, steps), _quiet():
-        out = _split(module(torch.from_numpy(feed)), None)[0]
-        steps["output"] = [_array(out)]
-
-    def time_major(a: np.ndarray) -> np.ndarray:
-        return np.swapaxes(a.reshape(B, T, *a.shape[2 - squeezed:]), 0, 1)
-
-    return {rename(name): time_major(values[0]) for name, values in steps.items()}
+        steps.setdefault("output", [_array(_split(module(torch.from_numpy(feed)), None)[0])])
+    return {name: np.swapaxes(values[0].reshape(B, T, *values[0].shape[1:]), 0, 1)
+            for name, values in steps.items()}
 
 
 def run_module(framework: str, module, x: np.ndarray) -> dict[str, np.ndarray]:
     """A network built by ``build_<framework>`` run on ``x[T, B, ...]``, recorded under the
     names its exporter gives the nodes (SpikingJelly's exporter traces with torch.fx, which
     names child ``"0"`` ``"_0"``)."""
-    if framework == "sinabs":
-        return run_sinabs(module, x)
     return run(module, x, (lambda name: f"_{name}") if framework == "spikingjelly" else str)
 
 

@@ -1,0 +1,159 @@
+"""NIR graphs through the peers' own exporters and importers, set beside refsnn's interpreter.
+
+Every case builds a graph (with a framework's exporter, or by hand), runs a reference (the
+exporting module itself, or a framework's importer) and refsnn's ``nir compare`` on it. What
+each case gives is listed in spec_tests/expectations/nir_peers.txt, strictly: a case whose
+outcome changes (an upstream fix included) fails until the line is updated, so the change is
+noticed. A case of a framework that is not installed is skipped.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+nir = pytest.importorskip("nir")
+
+from refsnn.nir import compare, frameworks  # noqa: E402
+
+EXPECTATIONS = Path(__file__).parent / "expectations" / "nir_peers.txt"
+T, B = 24, 2
+
+
+def _read(graph):
+    """``graph`` through ``nir.write`` and ``nir.read``, as a user receives it (the exporters
+    leave torch tensors in the nodes; reading gives NumPy arrays)."""
+    buffer = io.BytesIO()
+    nir.write(buffer, graph)
+    return nir.read(io.BytesIO(buffer.getvalue()))
+
+
+def _x(n_in: int, high: float, seed: int = 5) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(0, high, (T, B, n_in))
+
+
+def _need(*names: str) -> None:
+    for name in names:
+        reason = frameworks.missing(name)
+        if reason:
+            pytest.skip(reason)
+
+
+def _exported(framework: str, x: np.ndarray, **options):
+    """(graph, x, the module's own run) for a network built and exported by ``framework``."""
+    _need(framework)
+    module = frameworks.BUILD[framework](x.shape[-1], (3, 2), **options)
+    graph = _read(frameworks.EXPORT[framework](module, x.shape[-1]))
+    return graph, frameworks.run_module(framework, module, x)
+
+
+def _tie_if() -> tuple:
+    """NIR IF with r = 1/dt = 1e4 (SpikingJelly's export convention at dt = 1e-4), v_threshold
+    1, fed 0.5 a step: v = 0.5, then 1.0 exactly (1e4 * 1e-4 rounds to 1.0), a tie."""
+    nodes = {"input": nir.Input(input_type={"input": np.array([2])}),
+             "if": nir.IF(r=np.full(2, 1e4), v_threshold=np.ones(2), v_reset=np.zeros(2)),
+             "output": nir.Output(output_type={"output": np.array([2])})}
+    graph = nir.NIRGraph(nodes, [("input", "if"), ("if", "output")])
+    return graph, np.full((12, 1, 2), 0.5)
+
+
+def _lif_graph(tau: float, r: float, v_reset: float) -> tuple:
+    """Input(3) -> Affine -> LIF(tau, r, v_reset) -> Output, fixed weights."""
+    weight = np.array([[1.0, -0.5, 0.75], [0.25, 1.0, -0.25], [0.5, 0.5, 0.5]])
+    nodes = {"input": nir.Input(input_type={"input": np.array([3])}),
+             "affine": nir.Affine(weight=weight, bias=np.zeros(3)),
+             "lif": nir.LIF(tau=np.full(3, tau), r=np.full(3, r), v_leak=np.zeros(3),
+                            v_threshold=np.ones(3), v_reset=np.full(3, v_reset)),
+             "output": nir.Output(output_type={"output": np.array([3])})}
+    return nir.NIRGraph(nodes, [("input", "affine"), ("affine", "lif"), ("lif", "output")])
+
+
+def case_snntorch_export(reset: str, reset_delay: bool, high: float = 1.0):
+    x = _x(4, high)
+    graph, own = _exported("snntorch", x, reset=reset, reset_delay=reset_delay)
+    return compare.compare(graph, x, reference=own, preset="snntorch")
+
+
+def case_norse_export():
+    x = _x(4, 12.0)
+    graph, own = _exported("norse", x, dt=1e-3)
+    return compare.compare(graph, x, reference=own, preset="norse")
+
+
+def case_spikingjelly_export(decay_input: bool):
+    x = _x(4, 3.0)
+    graph, own = _exported("spikingjelly", x, decay_input=decay_input)
+    return compare.compare(graph, x, reference=own, preset="spikingjelly")
+
+
+def case_import(framework: str, source: str, dt: float | None = None):
+    """``framework``'s importer on a graph exported by ``source``."""
+    _need(framework)
+    x = _x(4, 1.5 if source != "spikingjelly" else 3.0)
+    graph, _ = _exported(source, x)
+    return compare.compare(graph, x, framework=framework, dt=dt)
+
+
+def case_import_graph(framework: str, graph, x, dt: float | None = None):
+    _need(framework)
+    return compare.compare(graph, x, framework=framework, dt=dt)
+
+
+CASES = {
+    "snntorch/export/leaky-zero": lambda: case_snntorch_export("zero", True),
+    "snntorch/export/leaky-subtract": lambda: case_snntorch_export("subtract", True),
+    "snntorch/export/leaky-subtract-nodelay": lambda: case_snntorch_export("subtract", False),
+    "snntorch/export/leaky-subtract-nodelay-strong": lambda: case_snntorch_export(
+        "subtract", False, high=1.5),
+    "norse/export/lifbox": case_norse_export,
+    "spikingjelly/export/lif": lambda: case_spikingjelly_export(True),
+    "spikingjelly/export/lif-nodecay": lambda: case_spikingjelly_export(False),
+    "snntorch/import/snntorch-graph": lambda: case_import("snntorch", "snntorch"),
+    "snntorch/import/if-tie": lambda: case_import_graph("snntorch", *_tie_if()),
+    "norse/import/snntorch-graph": lambda: case_import("norse", "snntorch", dt=1e-4),
+    "norse/import/spikingjelly-graph": lambda: case_import("norse", "spikingjelly", dt=1e-4),
+    "norse/import/v-reset": lambda: case_import_graph(
+        "norse", _lif_graph(4e-3, 1.0, -0.5), _x(3, 3.0), dt=1e-3),
+    "spikingjelly/import/snntorch-graph": lambda: case_import("spikingjelly", "snntorch"),
+    "spikingjelly/import/if-tie": lambda: case_import_graph("spikingjelly", *_tie_if()),
+    "sinabs/import/lif-steps": lambda: case_import_graph(
+        "sinabs", _lif_graph(5.0, 1.0, 0.0), _x(3, 1.5)),
+    "sinabs/import/if-tie": lambda: case_import_graph("sinabs", *_tie_if()),
+}
+
+
+def outcome(report: compare.Report) -> tuple[str, str]:
+    """(vs the framework's preset, vs the NIR spec) as the expectations file writes them."""
+    preset = "identical" if all(row.preset is None for row in report.rows) else "differs"
+    if all(row.spec is None for row in report.rows):
+        return preset, "identical"
+    if report.unexplained:
+        return preset, "unexplained"
+    return preset, " or ".join(", ".join(combo) for combo in report.explained_by)
+
+
+def expectations() -> dict[str, tuple[str, str]]:
+    """``case | vs preset | vs NIR spec | reason`` lines of the expectations file."""
+    found = {}
+    for line in EXPECTATIONS.read_text().splitlines():
+        if line.split("#")[0].strip():
+            case, preset, spec, _reason = (field.strip() for field in line.split("|", 3))
+            found[case] = (preset, spec)
+    return found
+
+
+def test_every_case_is_listed_once_and_every_line_is_a_case():
+    listed = expectations()
+    assert sorted(listed) == sorted(CASES)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_case_gives_what_the_expectations_file_lists(case):
+    try:
+        got = outcome(CASES[case]())
+    except (AssertionError, ValueError, NotImplementedError) as error:  # importer refused
+        got = ("raises", type(error).__name__)
+    assert got == expectations()[case], f"{case}: {got}, listed {expectations()[case]}"
