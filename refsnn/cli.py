@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 import refsnn
-from refsnn import cli_convert, cli_train, targets
+from refsnn import cli_convert, cli_nir, cli_train, targets
 from refsnn.neurons import LIF, NEURONS, Neuron
 from refsnn.surrogates import SURROGATES, Surrogate
 
@@ -191,7 +191,7 @@ def _golden_parser(sub: argparse._SubParsersAction) -> None:
 
 
 COMMANDS = {"info": info, "check": check, "conformance": conformance, "golden": golden,
-            "train": cli_train.run, "convert": cli_convert.run}
+            "train": cli_train.run, "convert": cli_convert.run, "nir": cli_nir.run}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     _golden_parser(sub)
     cli_train.add_parser(sub)
     cli_convert.add_parser(sub)
+    cli_nir.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "check" and (args.steps < 1 or args.neurons < 1):
         parser.error("--steps and --neurons must be >= 1")
