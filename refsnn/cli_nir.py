@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from refsnn import cli_nir_compare
+
 
 def run(args: argparse.Namespace) -> int:
     """Run a NIR subcommand; exit status 2 with a one-line error on bad input."""
@@ -26,7 +28,7 @@ def export_checkpoint(args: argparse.Namespace) -> int:
     raise NotImplementedError
 
 
-ACTIONS = {"run": run_graph, "export": export_checkpoint}
+ACTIONS = {"run": run_graph, "export": export_checkpoint, "compare": cli_nir_compare.run}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -46,3 +48,4 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dt", type=float, required=True, help="the time step of the NIR graph")
     p.add_argument("--out", required=True, help="the .nir file to write")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    cli_nir_compare.add_parser(actions)

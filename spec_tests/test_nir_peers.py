@@ -54,9 +54,9 @@ def _tie_if() -> tuple:
     """NIR IF with r = 1/dt = 1e4 (SpikingJelly's export convention at dt = 1e-4), v_threshold
     1, fed 0.5 a step: v = 0.5, then 1.0 exactly (1e4 * 1e-4 rounds to 1.0), a tie."""
     nodes = {"input": nir.Input(input_type={"input": np.array([2])}),
-             "if": nir.IF(r=np.full(2, 1e4), v_threshold=np.ones(2), v_reset=np.zeros(2)),
+             "neuron": nir.IF(r=np.full(2, 1e4), v_threshold=np.ones(2), v_reset=np.zeros(2)),
              "output": nir.Output(output_type={"output": np.array([2])})}
-    graph = nir.NIRGraph(nodes, [("input", "if"), ("if", "output")])
+    graph = nir.NIRGraph(nodes, [("input", "neuron"), ("neuron", "output")])
     return graph, np.full((12, 1, 2), 0.5)
 
 
@@ -157,3 +157,70 @@ def test_case_gives_what_the_expectations_file_lists(case):
     except (AssertionError, ValueError, NotImplementedError) as error:  # importer refused
         got = ("raises", type(error).__name__)
     assert got == expectations()[case], f"{case}: {got}, listed {expectations()[case]}"
+
+
+# --- refsnn nir compare, the command ---------------------------------------------------------
+
+def _files(tmp_path):
+    graph, x = _tie_if()
+    nir.write(tmp_path / "tie.nir", graph)
+    np.save(tmp_path / "tie.npy", x)
+    return graph, x, str(tmp_path / "tie.nir"), str(tmp_path / "tie.npy")
+
+
+def _trace(tmp_path, graph, x, flip: bool) -> str:
+    """refsnn's own NIR-spec run at dt 1e-4 as a trace file; ``flip`` moves the IF's first
+    spike (step 2 under >: v = 0.5, 1.0, 1.5) one step later, which no knob gives."""
+    from refsnn.nir import load
+
+    recording = load(graph, dt=1e-4).forward(x, record=True)
+    if flip:
+        spikes = recording.nodes["neuron"]["output"]
+        assert spikes[2, 0, 0] == 1 and spikes[3, 0, 0] == 0
+        spikes[2:4, 0, 0] = [0, 1]
+    path = tmp_path / ("flipped.h5" if flip else "trace.h5")
+    nir.write_data(path, recording.to_graph_data(nested=False))
+    return str(path)
+
+
+def test_compare_command_names_spikingjellys_tie_rule(tmp_path, capsys):
+    from refsnn.cli import main
+
+    _need("spikingjelly")
+    _, _, graph, x = _files(tmp_path)
+    assert main(["nir", "compare", graph, "--input", x, "--framework", "spikingjelly"]) == 0
+    out = capsys.readouterr().out
+    assert "| neuron | IF | identical | step 1, neuron [0, 0]: reference 1, refsnn 0 | " \
+        "compare=>= |" in out
+
+
+def test_compare_command_with_a_trace_json_and_the_unexplained_exit_status(tmp_path, capsys):
+    import json
+
+    from refsnn.cli import main
+
+    graph, x, graph_file, x_file = _files(tmp_path)
+    same = _trace(tmp_path, graph, x, flip=False)
+    args = ["nir", "compare", graph_file, "--input", x_file, "--dt", "1e-4", "--format", "json"]
+    assert main([*args, "--trace", same]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert not report["unexplained"] and all(row["spec"] is None for row in report["rows"])
+    assert main([*args, "--trace", _trace(tmp_path, graph, x, flip=True)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    row = next(row for row in report["rows"] if row["node"] == "neuron")
+    assert report["unexplained"] and row["spec"]["step"] == 2 and row["spec"]["reference"] == 0
+
+
+def test_compare_command_bad_input_is_one_line_and_out_is_not_overwritten(tmp_path, capsys):
+    from refsnn.cli import main
+
+    graph, x, graph_file, x_file = _files(tmp_path)
+    assert main(["nir", "compare", graph_file, "--input", x_file]) == 2
+    assert capsys.readouterr().err.strip().endswith("got neither")
+    out = tmp_path / "report.md"
+    out.write_text("keep")
+    trace = _trace(tmp_path, graph, x, flip=False)
+    args = ["nir", "compare", graph_file, "--input", x_file, "--dt", "1e-4", "--trace", trace]
+    assert main([*args, "--out", str(out)]) == 2 and out.read_text() == "keep"
+    assert main([*args, "--out", str(out), "--force"]) == 0
+    assert out.read_text().startswith("# refsnn nir compare:")

@@ -83,6 +83,8 @@ class Report:
 
 def first_divergence(kind: str, reference: np.ndarray, got: np.ndarray) -> Divergence | None:
     """Where ``got`` first (in time, then C order) leaves ``reference``; None if it never does."""
+    if reference.shape != got.shape and reference.shape[:2] == got.shape[:2]:
+        reference = reference.reshape(got.shape) if reference.size == got.size else reference
     if reference.shape != got.shape:
         return Divergence(-1, (), np.nan, np.nan,
                           f"shape: reference {list(reference.shape)}, refsnn {list(got.shape)}")
@@ -167,6 +169,21 @@ def run_refsnn(graph, x: np.ndarray, disc: Discretization) -> dict[str, np.ndarr
 
     recording = Network(graph, disc).forward(x, record=True)
     return {name: observables["output"] for name, observables in recording.nodes.items()}
+
+
+def read_trace(path: str) -> dict[str, np.ndarray]:
+    """A recorded trace (``nir.write_data``: per node an ``output`` or ``spikes``
+    TimeGriddedData ``[B, T, neurons]``) as ``{node: [T, B, neurons]}`` in float64."""
+    from refsnn.nir._require import nir
+
+    trace = {}
+    for name, node in nir().read_data(path).nodes.items():
+        observable = node.observables.get("output", node.observables.get("spikes"))
+        if observable is None:
+            raise ValueError(f"trace: expected an 'output' or 'spikes' observable for node "
+                             f"{name!r} in {path}, got {sorted(node.observables)}")
+        trace[name] = np.swapaxes(np.asarray(observable.data, dtype=np.float64), 0, 1)
+    return trace
 
 
 def _kind(graph, name: str) -> str:
