@@ -85,6 +85,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=1,
                    help="Numba and BLAS threads (default 1; 0 = the libraries' defaults)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--export-nir", type=Path, default=None, metavar="FILE.nir",
+                   help="write the converted network as a NIR graph: refused, as every "
+                   "converted neuron resets by subtraction (docs/nir.md)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         config = Config(**{name: getattr(args, name) for name in Config.__dataclass_fields__
                            if hasattr(args, name)})
         paths = _outputs(args)
+        if args.export_nir is not None:
+            _refuse_nir_export()
         from refsnn.convert import experiment, report
         from refsnn.train import limit_threads
 
@@ -131,3 +136,13 @@ def _outputs(args: argparse.Namespace) -> dict[str, Path]:
         if path.exists() and not args.force:
             raise FileExistsError(f"{path}: exists; pass --force to overwrite it")
     return paths
+
+
+def _refuse_nir_export() -> None:
+    """--export-nir: the converted networks' neurons (refsnn/convert/snn.py: IF or LIF with
+    ``v_reset=None``, the rate-coding rule's reset by subtraction) have no NIR form."""
+    from refsnn.neurons import IF
+    from refsnn.nir.export import refusal
+
+    raise ValueError("export_nir: the converted networks cannot be exported to NIR: their IF "
+                     f"/ LIF neurons reset by subtraction, and {refusal(IF(v_reset=None))}")

@@ -89,6 +89,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="Numba and BLAS threads (default 1: on a small or shared machine more "
                    "threads oversubscribe the cores and run slower; 0 = the libraries' defaults)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--export-nir", type=Path, default=None, metavar="FILE.nir",
+                   help="also write the trained network as a NIR graph (IF/LIF/PLIF with a "
+                   "hard reset only; docs/nir.md)")
+    p.add_argument("--nir-dt", type=float, default=1.0,
+                   help="the time one step stands for in the NIR graph (default 1.0)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -100,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         out = args.out or Path("runs") / (f"{config.data}-{config.model}-{config.neuron}-"
                                           f"T{config.steps}-seed{config.seed}")
         paths = {"checkpoint": out / "checkpoint.npz", "metrics": out / "metrics.json"}
+        if args.export_nir is not None:
+            paths["nir"] = _check_nir_export(args, config)
         for path in paths.values():
             if path.exists() and not args.force:
                 raise FileExistsError(f"{path}: exists; pass --force to overwrite it")
@@ -110,6 +117,11 @@ def run(args: argparse.Namespace) -> int:
         seconds = time.perf_counter() - start
         train.save_checkpoint(paths["checkpoint"], result, force=args.force)
         train.save_metrics(paths["metrics"], result, force=args.force)
+        if args.export_nir is not None:
+            from refsnn.nir import export, files
+
+            graph = export(result.net, dt=args.nir_dt, input_shape=result.dataset.shape)
+            files.write_graph(paths["nir"], graph, force=args.force)
         written = list(paths.values())
         if args.plot:
             from refsnn.plots import plot_run
@@ -125,3 +137,18 @@ def run(args: argparse.Namespace) -> int:
     for path in written:
         print(f"wrote {path}")
     return 0
+
+
+def _check_nir_export(args: argparse.Namespace, config: Config) -> Path:
+    """--export-nir's path, after checking, before any training, that the neuron can be
+    exported (refsnn.nir.export.refusal) and that nir is installed."""
+    from refsnn.nir._require import nir
+    from refsnn.nir.export import refusal
+    from refsnn.train import make_neuron
+
+    nir()
+    reason = refusal(make_neuron(config.neuron, config.surrogate, config.alpha))
+    if reason is not None:
+        raise ValueError(f"export_nir: a network of {config.neuron} neurons cannot be exported "
+                         f"to NIR: {reason}")
+    return args.export_nir

@@ -153,29 +153,33 @@ def _node(module, i: int, layer, shape: tuple, dt: float, dtype: np.dtype):
                      f"{type(layer).__name__}")
 
 
-def _neuron(module, where: str, neuron, shape: tuple, dt: float, dtype: np.dtype):
-    """IF / LIF / PLIF with a hard reset as the NIR node the interpreter runs identically."""
+def refusal(neuron) -> str | None:
+    """Why ``neuron`` cannot be exported to NIR, or None if it can."""
     for kind, reason in REFUSED.items():
         if isinstance(neuron, kind):
-            raise ValueError(f"{where}: cannot be exported: {reason}")
+            return reason
     if not isinstance(neuron, IF | LIF | PLIF):
-        raise ValueError(f"{where}: cannot be exported: expected an IF, LIF or PLIF neuron, "
-                         f"got {type(neuron).__name__}")
+        return f"expected an IF, LIF or PLIF neuron, got {type(neuron).__name__}"
     if neuron.v_reset is None:
-        raise ValueError(f"{where}: cannot be exported: a soft reset (V = H - S v_threshold) "
-                         "has no NIR form: NIR resets only to v_reset (a Reset node is "
-                         "proposed in NIR issue #137); use v_reset=<value>")
+        return ("a soft reset (V = H - S v_threshold) has no NIR form: NIR resets only to "
+                "v_reset (a Reset node is proposed in NIR issue #137); use v_reset=<value>")
+    if neuron.leak_rate() == 0.0:
+        return "tau = inf (no leak) has no NIR LIF form (a finite tau is required); use IF"
+    return None
+
+
+def _neuron(module, where: str, neuron, shape: tuple, dt: float, dtype: np.dtype):
+    """IF / LIF / PLIF with a hard reset as the NIR node the interpreter runs identically."""
+    reason = refusal(neuron)
+    if reason is not None:
+        raise ValueError(f"{where}: cannot be exported: {reason}")
     full = lambda value: np.full(shape, value, dtype)  # noqa: E731
     threshold = neuron.v_threshold if neuron.compare == ">" else \
         float(np.nextafter(dtype.type(neuron.v_threshold), dtype.type(-np.inf)))
     common = {"v_threshold": full(threshold), "v_reset": full(neuron.v_reset)}
     if isinstance(neuron, IF):
         return module.IF(r=full(_unit_product(dt)), **common)
-    k = neuron.leak_rate()
-    if k == 0.0:
-        raise ValueError(f"{where}: cannot be exported: tau = inf (no leak) has no NIR LIF "
-                         "form (a finite tau is required); use IF")
-    tau = _tau_for(k, dt)
+    tau = _tau_for(neuron.leak_rate(), dt)
     r = 1.0 if neuron.decay_input else _unit_product(dt / tau)
     return module.LIF(tau=np.full(shape, tau), r=np.full(shape, r), v_leak=full(neuron.v_reset),
                       **common)
