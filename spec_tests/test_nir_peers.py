@@ -211,6 +211,16 @@ def test_compare_command_with_a_trace_json_and_the_unexplained_exit_status(tmp_p
     assert report["unexplained"] and row["spec"]["step"] == 2 and row["spec"]["reference"] == 0
 
 
+def test_a_module_trace_written_for_the_command_reads_back_the_same(tmp_path):
+    _need("norse")
+    x = _x(4, 12.0)
+    _, own = _exported("norse", x, dt=1e-3)
+    nir.write_data(tmp_path / "own.h5", compare.trace_data(own, 1e-3, spiking=("1", "3")))
+    back = compare.read_trace(str(tmp_path / "own.h5"))
+    assert sorted(back) == sorted(own)
+    assert all(np.array_equal(back[name], own[name]) for name in own)
+
+
 def test_compare_command_bad_input_is_one_line_and_out_is_not_overwritten(tmp_path, capsys):
     from refsnn.cli import main
 
