@@ -39,10 +39,12 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(actions: argparse._SubParsersAction) -> None:
     """``refsnn nir compare``'s arguments."""
+    from refsnn.nir import frameworks
+
     p = actions.add_parser("compare", help=run.__doc__.splitlines()[0])
     p.add_argument("graph", help="a .nir file")
     p.add_argument("--input", required=True, help="X.npy, shape [T, B, ...]")
-    p.add_argument("--framework", choices=("snntorch", "norse", "spikingjelly", "sinabs"),
+    p.add_argument("--framework", choices=frameworks.FRAMEWORKS,
                    help="run this framework's own NIR importer as the reference")
     p.add_argument("--trace", help="or compare with a recorded trace (nir.write_data HDF5: "
                    "each node's 'output' or 'spikes' [B, T, neurons])")

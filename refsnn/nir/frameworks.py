@@ -31,12 +31,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-FRAMEWORKS = ("snntorch", "norse", "spikingjelly", "sinabs")
+FRAMEWORKS = ("snntorch", "norse", "spikingjelly", "sinabs", "rockpool")
 MODULES = {"snntorch": "snntorch", "norse": "norse.torch",
-           "spikingjelly": "spikingjelly.activation_based.nir_exchange", "sinabs": "sinabs.nir"}
-IMPORT_DT = {"snntorch": 1e-4, "norse": 1e-3, "spikingjelly": 1e-4, "sinabs": None}
+           "spikingjelly": "spikingjelly.activation_based.nir_exchange", "sinabs": "sinabs.nir",
+           "rockpool": "rockpool.nn.modules.torch.nir"}
+IMPORT_DT = {"snntorch": 1e-4, "norse": 1e-3, "spikingjelly": 1e-4, "sinabs": None,
+             "rockpool": None}
 """The time step each importer assumes by default (Sinabs has none: its time constants are in
-steps). snnTorch's is hard-coded (``import_nir.py``: ``dt = 1e-4``), the others are arguments."""
+steps; Rockpool recovers one from each node, ``dt = tau_mem / (1 + r)``). snnTorch's is
+hard-coded (``import_nir.py``: ``dt = 1e-4``), the others are arguments."""
 
 
 def missing(framework: str) -> str | None:
@@ -205,11 +208,53 @@ def import_sinabs(graph, dt: float | None = None, batch: int = 1):
         return sinabs_nir.from_nir(graph, batch_size=batch)
 
 
-BUILD = {"snntorch": build_snntorch, "norse": build_norse, "spikingjelly": build_spikingjelly}
+# Rockpool 3.1.0 -------------------------------------------------------------------------------
+
+def build_rockpool(n_in: int, sizes: tuple[int, ...], *, tau_mem: float = 0.02,
+                   tau_syn: float = 0.01, threshold: float = 1.0, dt: float = 1e-3,
+                   max_spikes_per_dt: float | None = None, seed: int = 0):
+    """``Sequential(LinearTorch, LIFTorch, ...)`` (``rockpool.nn.combinators``), without
+    biases; ``max_spikes_per_dt`` None keeps Rockpool's default (several spikes per step)."""
+    torch = _torch()
+    modules = importlib.import_module("rockpool.nn.modules")
+    combinators = importlib.import_module("rockpool.nn.combinators")
+    extra = {} if max_spikes_per_dt is None else {"max_spikes_per_dt": max_spikes_per_dt}
+    layers = []
+    for (weight, _bias), size in zip(_weights(n_in, sizes, seed), sizes, strict=True):
+        layers += [modules.LinearTorch(weight.T.shape, weight=torch.from_numpy(weight.T.copy()),
+                                       has_bias=False),
+                   modules.LIFTorch(size, tau_mem=tau_mem, tau_syn=tau_syn,
+                                    threshold=threshold, dt=dt, **extra)]
+    return combinators.Sequential(*layers)
+
+
+def export_rockpool(module, n_in: int, repair: bool = True):
+    """``rockpool.nn.modules.torch.nir.to_nir(module, zeros(n_in))``. Its Output node's type
+    is ``[n_in, 1, n_out]`` (the module's ``[batch, time, n]`` output), which ``nir.read``
+    refuses; ``repair`` sets it to ``[n_out]``, the last node's type."""
+    torch, nir = _torch(), importlib.import_module("nir")
+    with _quiet():
+        graph = importlib.import_module(MODULES["rockpool"]).to_nir(module, torch.zeros(n_in))
+    if repair:
+        size = np.array([module[-1].size_out])
+        graph.nodes["output"] = nir.Output(output_type={"output": size})
+    return graph
+
+
+def import_rockpool(graph, dt: float | None = None):
+    """``rockpool.nn.modules.torch.nir.from_nir(graph)``; it has no dt (``dt`` must be None)."""
+    if dt is not None:
+        raise ValueError(f"dt: Rockpool's importer recovers dt from each node, got {dt}")
+    with _quiet():
+        return importlib.import_module(MODULES["rockpool"]).from_nir(graph)
+
+
+BUILD = {"snntorch": build_snntorch, "norse": build_norse, "spikingjelly": build_spikingjelly,
+         "rockpool": build_rockpool}
 EXPORT = {"snntorch": export_snntorch, "norse": export_norse,
-          "spikingjelly": export_spikingjelly}
+          "spikingjelly": export_spikingjelly, "rockpool": export_rockpool}
 IMPORT = {"snntorch": import_snntorch, "norse": import_norse,
-          "spikingjelly": import_spikingjelly, "sinabs": import_sinabs}
+          "spikingjelly": import_spikingjelly, "sinabs": import_sinabs, "rockpool": import_rockpool}
 
 
 # Running ---------------------------------------------------------------------------------------
@@ -221,7 +266,9 @@ def run_import(framework: str, graph, x: np.ndarray, dt: float | None = None
     if reason:
         raise RuntimeError(reason)
     if framework == "sinabs":
-        return run_sinabs(import_sinabs(graph, dt, batch=x.shape[1]), x)
+        return run_sequence(import_sinabs(graph, dt, batch=x.shape[1]), x, squeeze=True)
+    if framework == "rockpool":
+        return run_sequence(import_rockpool(graph, dt), x, squeeze=False)
     return run(IMPORT[framework](graph, dt), x)
 
 
@@ -243,19 +290,20 @@ def run(module, x: np.ndarray, rename: Callable[[str], str] = str) -> dict[str, 
     return {name: np.stack(values) for name, values in steps.items()}
 
 
-def run_sinabs(module, x: np.ndarray) -> dict[str, np.ndarray]:
-    """A network from Sinabs' importer on ``x[T, B, ...]`` in one call, fed ``[B*T, ...]``
-    batch-major (its ``*Squeeze`` layers reshape to ``[B, T, ...]``); outputs back as
-    ``[T, B, ...]``."""
+def run_sequence(module, x: np.ndarray, squeeze: bool) -> dict[str, np.ndarray]:
+    """A module that takes a whole sequence, run on ``x[T, B, ...]`` in one call, fed
+    ``[B, T, ...]`` (Rockpool) or, with ``squeeze``, ``[B*T, ...]`` batch-major (the
+    ``*Squeeze`` layers of Sinabs' importer reshape it to ``[B, T, ...]``); every child's output
+    back as ``[T, B, ...]``."""
     torch = _torch()
     T, B = x.shape[:2]
     _reset(module)
-    feed = np.ascontiguousarray(np.swapaxes(x, 0, 1), dtype=np.float32).reshape(B * T, -1)
-    feed = feed.reshape(B * T, *x.shape[2:])
+    feed = np.ascontiguousarray(np.swapaxes(x, 0, 1), dtype=np.float32)
+    feed = feed.reshape(B * T, *x.shape[2:]) if squeeze else feed
     steps = {}
     with torch.no_grad(), _record(module, steps), _quiet():
         steps.setdefault("output", [_array(_split(module(torch.from_numpy(feed)), None)[0])])
-    return {name: np.swapaxes(values[0].reshape(B, T, *values[0].shape[1:]), 0, 1)
+    return {name: np.swapaxes(values[0].reshape(B, T, *values[0].shape[2 - squeeze:]), 0, 1)
             for name, values in steps.items()}
 
 
@@ -263,6 +311,8 @@ def run_module(framework: str, module, x: np.ndarray) -> dict[str, np.ndarray]:
     """A network built by ``build_<framework>`` run on ``x[T, B, ...]``, recorded under the
     names its exporter gives the nodes (SpikingJelly's exporter traces with torch.fx, which
     names child ``"0"`` ``"_0"``)."""
+    if framework == "rockpool":
+        return run_sequence(module, x, squeeze=False)
     return run(module, x, (lambda name: f"_{name}") if framework == "spikingjelly" else str)
 
 
@@ -301,9 +351,9 @@ def _record(module, steps: dict[str, list]):
 
 def _reset(module) -> None:
     """Zero every neuron's state: snnTorch ``reset_mem``, SpikingJelly ``reset``, Sinabs
-    ``reset_states`` (Norse keeps no state in its modules)."""
+    ``reset_states``, Rockpool ``reset_state`` (Norse keeps no state in its modules)."""
     for child in module.modules():
-        for method in ("reset_mem", "reset_states"):
+        for method in ("reset_mem", "reset_states", "reset_state"):
             if hasattr(child, method) and callable(getattr(child, method)):
                 getattr(child, method)()
         if type(child).__module__.startswith("spikingjelly") and hasattr(child, "reset"):
