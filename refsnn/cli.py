@@ -160,13 +160,15 @@ def golden(args: argparse.Namespace) -> int:
     manifest is missing, damaged, stale or of an unknown schema, or if no case is selected.
     ``generate``: 1 if a file would change without ``--force`` (nothing is written then).
     """
+    from refsnn.golden import nir_pack
     from refsnn.golden.generate import generate
     from refsnn.golden.manifest import GoldenError
     from refsnn.golden.verify import verify
 
     try:
-        if args.action == "generate":
-            return generate(args.out, force=args.force)
+        if args.action == "generate":  # the neuron cases, then the NIR pack in OUT/nir
+            return generate(args.out, force=args.force) or nir_pack.generate(
+                args.out / nir_pack.DIRECTORY, force=args.force)
         return verify(args.results, args.golden, args.only, args.cases)
     except (GoldenError, ValueError) as error:  # a golden problem, or bad --only/--cases
         print(f"refsnn golden: error: {error}", file=sys.stderr)

@@ -180,6 +180,35 @@ def test_case_gives_what_the_expectations_file_lists(case):
     assert got == expectations()[case], f"{case}: {got}, listed {expectations()[case]}"
 
 
+# --- refsnn nir compare: divergences and knobs ------------------------------------------------
+
+def test_first_divergence_is_the_earliest_step_then_c_order():
+    reference = np.zeros((4, 2, 3))
+    got = reference.copy()
+    got[3, 0, 0] = 1.0
+    got[2, 1, 2] = 1.0  # earlier in time, later in the neuron order: this one is first
+    found = compare.first_divergence("LIF", reference, got)
+    assert (found.step, found.neuron, found.reference, found.refsnn) == (2, (1, 2), 0.0, 1.0)
+    assert compare.first_divergence("LIF", reference, reference.copy()) is None
+
+
+def test_real_values_allow_float32_rounding_and_spikes_allow_nothing():
+    reference = np.full((2, 1, 1), 0.1)
+    rounded = reference.astype(np.float32).astype(np.float64)  # |error| 1.5e-9
+    assert compare.first_divergence("Affine", reference, rounded) is None
+    assert compare.first_divergence("Affine", reference, reference + 1e-4) is not None
+    assert compare.first_divergence("Threshold", reference, rounded) is not None
+
+
+def test_the_flips_change_one_knob_and_try_dt_around_the_given_one():
+    spec = compare.PRESETS["spec"].with_dt(1e-3)
+    flips = compare._flips(spec)
+    assert all(getattr(spec, knob) != value for knob, value in flips)
+    dts = sorted(value for knob, value in flips if knob == "dt")
+    assert 1e-6 in dts and 1.0 in dts and 1e-4 in dts and 1e-3 not in dts
+    assert ("compare", ">=") in flips and ("r", "one") in flips and ("reset", "subtract") in flips
+
+
 # --- refsnn nir compare, the command ---------------------------------------------------------
 
 def _files(tmp_path):
