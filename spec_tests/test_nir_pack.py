@@ -114,3 +114,17 @@ def test_ties_fire_under_ge_and_not_under_gt():
     # Threshold(1) on x: only neuron 1 reaches 1, exactly: never > 1, always >= 1.
     assert _spikes("ties.spec", "threshold") == [[], []]
     assert _spikes("ties.spikingjelly", "threshold") == [[], [0, 3, 6, 9]]
+
+
+def test_refsnn_golden_generate_writes_the_pack_after_the_neuron_cases(tmp_path, monkeypatch):
+    from refsnn.cli import main
+    from refsnn.golden import generate
+
+    monkeypatch.setattr(generate, "generate", lambda out, force=False: 0)  # the 663 cases: fast
+    assert main(["golden", "generate", "--out", str(tmp_path)]) == 0
+    written = (tmp_path / "nir" / "manifest.json").read_bytes()
+    assert written == (PACK / "manifest.json").read_bytes()
+    monkeypatch.setattr(generate, "generate", lambda out, force=False: 1)  # refused: stop there
+    (tmp_path / "nir" / "manifest.json").unlink()
+    assert main(["golden", "generate", "--out", str(tmp_path)]) == 1
+    assert not (tmp_path / "nir" / "manifest.json").exists()
