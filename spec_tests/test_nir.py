@@ -429,3 +429,62 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match=r"^input: expected an input of shape \(1,\), got "
                                          r"shape \(2,\)$"):
         net.forward(np.ones((2, 1, 2)))
+
+
+@pytest.mark.parametrize("model", ["IF", "LIF"])
+def test_soft_reset_composition_of_docs_is_refsnns_soft_reset(model):
+    # docs/nir.md: I (r dt = 1) or LI -> Threshold(theta), with a back edge Threshold ->
+    # Linear(w) -> I/LI, w = -theta (IF) or -(1 - k) theta / (r k) (LIF): the node's v is
+    # refsnn's H of the soft-reset neuron, and the Threshold's output its spikes.
+    from refsnn.neurons import IF, LIF
+
+    theta, k = 1.0, 0.5
+    if model == "IF":
+        integrator, w = nir.I(r=ones()), -theta
+        neuron = IF(v_reset=None, compare=">")
+    else:
+        integrator = nir.LI(tau=ones() / k, r=ones(), v_leak=np.zeros(1))
+        w = -(1 - k) * theta / k
+        neuron = LIF(tau=1 / k, v_reset=None, compare=">")
+    nodes = {"input": nir.Input(input_type=np.array([1])), "v": integrator,
+             "z": nir.Threshold(threshold=ones() * theta), "reset": nir.Linear(np.array([[w]])),
+             "output": nir.Output(output_type=np.array([1]))}
+    edges = [("input", "v"), ("v", "z"), ("z", "reset"), ("reset", "v"), ("z", "output")]
+    x = np.random.default_rng(11).choice([0.0, 0.25, 0.5, 1.0, 1.5], size=(40, 2, 1))
+    rec = rn.load(nir.NIRGraph(nodes=nodes, edges=edges), dt=1.0).forward(x, record=True)
+    trace = neuron.forward(x, backend="numpy")
+    np.testing.assert_array_equal(rec.output, trace.spikes)
+    np.testing.assert_allclose(rec.nodes["v"]["v"], trace.h, rtol=0, atol=1e-12)
+    assert 0 < trace.spikes.sum() < trace.spikes.size
+
+
+def test_several_inputs_and_outputs_by_name():
+    # two Inputs summed into one node, read by two Outputs: forward takes and gives dicts.
+    nodes = {"a": nir.Input(input_type=np.array([2])), "b": nir.Input(input_type=np.array([2])),
+             "s": nir.Scale(np.array([1.0, 2.0])),
+             "o1": nir.Output(output_type=np.array([2])),
+             "o2": nir.Output(output_type=np.array([2]))}
+    edges = [("a", "s"), ("b", "s"), ("s", "o1"), ("s", "o2")]
+    net = rn.load(nir.NIRGraph(nodes=nodes, edges=edges), dt=1.0)
+    xa, xb = np.ones((2, 1, 2)), np.full((2, 1, 2), 0.5)
+    y = net.forward({"a": xa, "b": xb})
+    np.testing.assert_array_equal(y["o1"], (xa + xb) * [1.0, 2.0])
+    np.testing.assert_array_equal(y["o2"], y["o1"])
+    with pytest.raises(ValueError, match=r"^x: expected a dict by Input node name"):
+        net.forward(xa)
+
+
+def test_neuron_parameters_broadcast_to_one_shape():
+    # a 0-d r and v_leak beside per-neuron tau and thresholds (nir's constructors assert equal
+    # shapes; a graph built otherwise, then changed, can still hold them): the neuron shape is
+    # their broadcast; shapes that do not broadcast are refused.
+    node = nir.LIF(tau=np.array([2.0, 4.0]), r=np.ones(2), v_leak=np.zeros(2),
+                   v_threshold=np.array([1.0, 1.0]), v_reset=np.array([0.0, 0.0]))
+    node.r, node.v_leak = np.array(1.0), np.array(0.0)
+    seen = run(node, [[2.0, 2.0]] * 2, shape=(2,), dt=1.0)
+    # k = 1/2: H = 1.0 (tie), then 1.5 (spike); k = 1/4: H = 0.5, 0.875
+    np.testing.assert_array_equal(seen["h"].reshape(2, 2), [[1.0, 0.5], [1.5, 0.875]])
+    node.tau = np.array([2.0, 4.0, 8.0])
+    with pytest.raises(ValueError, match=r"^n0: expected parameters of one neuron shape, got "
+                                         r"tau \(3,\), r \(\), v_leak \(\), v_threshold \(2,\)"):
+        rn.load(chain(node, shape=(2,)), dt=1.0)

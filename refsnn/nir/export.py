@@ -13,16 +13,22 @@
                                        r = 1 (decay_input) or r k = 1 (not)
 
 **Exactness.** Under the default Euler discretization with the same ``dt``, refsnn.nir.load
-computes the very operations of refsnn's neurons (refsnn.nir.neurons): ``k = dt / tau``,
-``r k`` and ``r dt`` are evaluated in float64 by the interpreter, so ``tau`` and ``r`` are
-chosen, within a few ulps of ``tau_steps dt`` and ``1 / k``, such that these products come out
-exactly as refsnn's ``k`` and 1. refsnn fires at ``H >= v_threshold`` by default and NIR at
-``>``: the exported threshold is then the next float below ``v_threshold`` in the network's
-dtype, the same decision for every membrane of that dtype (``H >= t`` iff ``H > prev(t)``); an
-input of another dtype can differ exactly at a tie. refsnn starts a neuron at its
-``v_reset``; the interpreter does so with ``initial="reset"`` (the default ``"zero"`` is the
-same when ``v_reset = 0``). The graph's metadata repeats ``dt`` and that choice; NIR calls
-metadata advisory, so they are given to ``load`` explicitly.
+computes the very operations of refsnn's neurons (refsnn.nir.neurons) from ``k = dt / tau``,
+``r k`` (LIF) or ``r dt`` (IF), which it evaluates in float64 and casts to the input dtype. The
+exported ``tau`` and ``r`` are the float64 values nearest ``tau_steps dt`` and ``1 / k`` (or
+``1 / dt``) for which these come out, in the network's dtype, as refsnn's ``k`` and exactly 1:
+then the round trip is bit for bit. Such values always exist for a float32 network; for a
+float64 one, ``fl(dt / tau)`` skips some float64 values of ``k``, and in about 5-15% of
+(dt, tau) pairs none exists (measured over tau in [1, 20] for five dts): the nearest is used,
+``metadata["exact"]`` is False and a warning names the layer; the membranes then agree to a
+few ulps (a spike exactly at a tie may differ). refsnn fires at ``H >= v_threshold`` by
+default and NIR at ``>``: the exported threshold is then the next float below
+``v_threshold`` in the network's dtype, the same decision for every membrane of that dtype
+(``H >= t`` iff ``H > prev(t)``); an input of another dtype can differ exactly at a tie.
+refsnn starts a neuron at its ``v_reset``; the interpreter does so with ``initial="reset"``
+(the default ``"zero"`` is the same when ``v_reset = 0``). The graph's metadata repeats
+``dt``, that choice and ``exact``; NIR calls metadata advisory, so they are given to ``load``
+explicitly.
 
 **Refused** (an error naming the layer and why): a soft reset (NIR resets only to
 ``v_reset``: NIR issue #137 proposes a Reset node), Ternary, MultiThreshold and MTNeuron
@@ -34,6 +40,7 @@ needed and their limits.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -90,10 +97,12 @@ def export(sequential: Sequential, *, dt: float, input_shape: tuple | None = Non
             shapes.append(_output_shape(layer, shapes[-1], dtype))
     nodes["output"] = module.Output(output_type=np.array(shapes[-1]))
     names = list(nodes)
+    exact = all(node.metadata.get("exact", True) for node in nodes.values())
     initial = "reset" if any(isinstance(n, module.IF | module.LIF) and np.any(n.v_reset != 0)
                              for n in nodes.values()) else "zero"
     return module.NIRGraph(nodes=nodes, edges=list(zip(names, names[1:], strict=False)),
-                           metadata={"dt": dt, "initial": initial, "exporter": "refsnn"})
+                           metadata={"dt": dt, "initial": initial, "exact": exact,
+                                     "exporter": "refsnn"})
 
 
 def _input_shape(net: Sequential, input_shape: tuple | None) -> tuple:
@@ -163,7 +172,7 @@ def refusal(neuron) -> str | None:
     if neuron.v_reset is None:
         return ("a soft reset (V = H - S v_threshold) has no NIR form: NIR resets only to "
                 "v_reset (a Reset node is proposed in NIR issue #137); use v_reset=<value>")
-    if neuron.leak_rate() == 0.0:
+    if not isinstance(neuron, IF) and neuron.leak_rate() == 0.0:
         return "tau = inf (no leak) has no NIR LIF form (a finite tau is required); use IF"
     return None
 
@@ -178,31 +187,37 @@ def _neuron(module, where: str, neuron, shape: tuple, dt: float, dtype: np.dtype
         float(np.nextafter(dtype.type(neuron.v_threshold), dtype.type(-np.inf)))
     common = {"v_threshold": full(threshold), "v_reset": full(neuron.v_reset)}
     if isinstance(neuron, IF):
-        return module.IF(r=full(_unit_product(dt)), **common)
-    tau = _tau_for(neuron.leak_rate(), dt)
-    r = 1.0 if neuron.decay_input else _unit_product(dt / tau)
-    return module.LIF(tau=np.full(shape, tau), r=np.full(shape, r), v_leak=full(neuron.v_reset),
-                      **common)
+        r, exact = _solve(lambda r: r * dt, 1.0, 1.0 / dt, dtype)
+        node = module.IF(r=np.full(shape, r), **common)  # float64, as searched
+    else:
+        k = neuron.leak_rate()
+        tau, exact = _solve(lambda tau: dt / tau, k, dt / k, dtype)
+        r, exact_r = (1.0, True) if neuron.decay_input else \
+            _solve(lambda r: r * (dt / tau), 1.0, tau / dt, dtype)
+        exact = exact and exact_r
+        node = module.LIF(tau=np.full(shape, tau), r=np.full(shape, r),
+                          v_leak=full(neuron.v_reset), **common)
+    if not exact:
+        warnings.warn(f"{where}: no float64 tau / r reproduces refsnn's leak rate and unit input "
+                      f"gain exactly at dt = {dt} in {dtype}; the nearest is off by one ulp, so "
+                      "the membranes agree to rounding (and a spike exactly at a tie may "
+                      "differ)", stacklevel=3)
+    node.metadata = {"exact": exact}
+    return node
 
 
-def _tau_for(k: float, dt: float) -> float:
-    """A float64 ``tau`` near ``dt / k`` with ``dt / tau == k`` exactly in float64."""
-    return _solve(lambda tau: dt / tau, k, dt / k, decreasing=True)
-
-
-def _unit_product(a: float) -> float:
-    """A float64 ``r`` near ``1 / a`` with ``r * a == 1`` exactly in float64."""
-    return _solve(lambda r: r * a, 1.0, 1.0 / a, decreasing=False)
-
-
-def _solve(f, target: float, guess: float, *, decreasing: bool) -> float:
-    """The float nearest ``guess`` (within 64 ulps) with ``f(x) == target``; f is monotone."""
-    x = guess
+def _solve(f, target: float, guess: float, dtype: np.dtype) -> tuple[float, bool]:
+    """The float64 ``x`` nearest ``guess`` (within 64 ulps either side) for which ``f(x)``,
+    rounded to ``dtype``, equals ``target`` rounded to ``dtype`` (the interpreter computes
+    ``f`` in float64 and casts it to the input dtype); ``(x, True)``, or the ``x`` with the
+    closest ``f(x)`` and False."""
+    cast = np.dtype(dtype).type
+    candidates = [guess]
+    up = down = guess
     for _ in range(64):
-        value = f(x)
-        if value == target:
-            return x
-        up = (value < target) != decreasing
-        x = math.nextafter(x, math.inf if up else -math.inf)
-    raise ValueError(f"dt: no float64 parameter near {guess!r} reproduces {target!r} exactly; "
-                     "choose another dt")
+        up, down = math.nextafter(up, math.inf), math.nextafter(down, -math.inf)
+        candidates += [up, down]
+    for x in candidates:
+        if cast(f(x)) == cast(target):
+            return x, True
+    return min(candidates, key=lambda x: abs(f(x) - target)), False

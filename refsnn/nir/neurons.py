@@ -45,7 +45,6 @@ from refsnn.nir.params import fail, parameter
 
 SPIKING = {"IF", "LIF", "CubaLIF"}
 LEAKY = {"LI", "LIF", "CubaLI", "CubaLIF"}
-CUBA = {"CubaLI", "CubaLIF"}
 NEURON_TYPES = ("I", "LI", "IF", "LIF", "CubaLI", "CubaLIF")
 
 
@@ -124,30 +123,38 @@ class NeuronNode:
         return spikes, seen | {"v": state["v"], "h": h}
 
 
+FIELDS = {"I": ("r",), "LI": ("tau", "r", "v_leak"),
+          "IF": ("r", "v_threshold", "v_reset"),
+          "LIF": ("tau", "r", "v_leak", "v_threshold", "v_reset"),
+          "CubaLI": ("tau_syn", "tau_mem", "r", "v_leak", "w_in"),
+          "CubaLIF": ("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in")}
+"""Each neuron node's parameters (nir/ir/neuron.py)."""
+
+
 def compile_neuron(name: str, node: object, kind: str, disc: Discretization) -> NeuronNode:
     """The :class:`NeuronNode` of the NIR neuron ``node`` (of type ``kind``) under ``disc``;
-    a missing, NaN or misshapen parameter is an error naming ``name``."""
-    get = lambda field, **kw: parameter(name, node, field, **kw)  # noqa: E731
-    r = get("r")
-    shape = r.shape
-    get_shaped = lambda field, **kw: get(field, shape=shape, **kw)  # noqa: E731
+    a missing, NaN or non-positive time constant, or parameters whose shapes do not
+    broadcast together, is an error naming ``name``. The neuron shape is the parameters'
+    common (broadcast) shape."""
+    raw = {field: parameter(name, node, field, positive=field.startswith("tau"))
+           for field in FIELDS[kind]}
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in raw.values()))
+    except ValueError:
+        fail(name, "", "parameters of one neuron shape",
+             ", ".join(f"{field} {a.shape}" for field, a in raw.items()))
+    p = {field: np.broadcast_to(a, shape) for field, a in raw.items()}
     zeros = np.zeros(shape)
-    tau = get_shaped("tau_mem" if kind in CUBA else "tau", positive=True) \
-        if kind in LEAKY else None
-    k = leak_rate(tau, disc.dt, disc.scheme) if tau is not None else zeros
-    v_leak = get_shaped("v_leak") if kind in LEAKY else zeros
-    threshold = get_shaped("v_threshold") if kind in SPIKING else None
-    v_reset = get_shaped("v_reset") if kind in SPIKING else None
-    k_syn = w_in = None
-    if kind in CUBA:
-        k_syn = leak_rate(get_shaped("tau_syn", positive=True), disc.dt, disc.scheme)
-        w_in = get_shaped("w_in")
-        w_in = None if np.all(w_in == 1.0) else w_in
+    tau = p.get("tau_mem", p.get("tau"))
+    k = zeros if tau is None else leak_rate(tau, disc.dt, disc.scheme)
+    v_leak = p.get("v_leak", zeros)
+    k_syn = leak_rate(p["tau_syn"], disc.dt, disc.scheme) if "tau_syn" in p else None
+    w_in = p.get("w_in")
     return NeuronNode(name=name, kind=kind, shape=shape, k=k,
-                      gain=_gain(kind, r, k, disc), v_leak=v_leak,
-                      v0=_initial(disc.initial, v_leak if kind in LEAKY else None, v_reset,
-                                  zeros),
-                      threshold=threshold, v_reset=v_reset, k_syn=k_syn, w_in=w_in, disc=disc)
+                      gain=_gain(kind, p["r"], k, disc), v_leak=v_leak,
+                      v0=_initial(disc.initial, p.get("v_leak"), p.get("v_reset"), zeros),
+                      threshold=p.get("v_threshold"), v_reset=p.get("v_reset"), k_syn=k_syn,
+                      w_in=None if w_in is None or np.all(w_in == 1.0) else w_in, disc=disc)
 
 
 def _gain(kind: str, r: np.ndarray, k: np.ndarray, disc: Discretization) -> np.ndarray | None:

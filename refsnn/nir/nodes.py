@@ -25,8 +25,6 @@ has ``start(batch, shape, dtype)`` and ``step(x[B, *shape], state) -> (output, o
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from refsnn.neurons.kinds import binary
@@ -44,6 +42,13 @@ class Stateless:
 
     def __init__(self, name: str) -> None:
         self.name = name
+        self._by_dtype: dict = {}
+
+    def per_dtype(self, dtype: np.dtype, build):
+        """``build(dtype)`` (the refsnn layers with this node's weights), made once per dtype."""
+        if dtype not in self._by_dtype:
+            self._by_dtype[dtype] = build(dtype)
+        return self._by_dtype[dtype]
 
     def check_shape(self, input_shape: tuple, expected: tuple) -> None:
         if tuple(input_shape) != tuple(expected):
@@ -82,7 +87,6 @@ class Dense(Stateless):
         self.check_shape(input_shape, self.weight.shape[1:])
         return self.weight.shape[:1]
 
-    @functools.lru_cache(maxsize=2)  # noqa: B019 (one layer per dtype, kept with the node)
     def layer(self, dtype: np.dtype) -> Linear:
         out_features, in_features = self.weight.shape
         layer = Linear(in_features, out_features, rng=0, bias=self.bias is not None,
@@ -93,7 +97,7 @@ class Dense(Stateless):
         return layer
 
     def apply(self, x: np.ndarray) -> np.ndarray:
-        return self.layer(x.dtype).forward(x)
+        return self.per_dtype(x.dtype, self.layer).forward(x)
 
 
 class Scale(Stateless):
@@ -133,7 +137,7 @@ class Conv(Stateless):
         self.declared = None if getattr(node, "input_shape", None) is None else \
             integers(name, node, "input_shape", dims, minimum=1)
 
-    def pads(self, spatial: tuple) -> list[tuple[int, int]]:
+    def pads(self) -> list[tuple[int, int]]:
         """(before, after) zero padding per spatial axis; "same" as torch (the extra one after)."""
         if self.padding == "valid":
             return [(0, 0)] * self.dims
@@ -151,13 +155,12 @@ class Conv(Stateless):
         if self.declared is not None:
             self.check_shape(input_shape[1:], self.declared)
         spatial = tuple((n + a + b - k) // s + 1 for n, (a, b), k, s in zip(
-            input_shape[1:], self.pads(input_shape[1:]), self.kernel, self.stride, strict=True))
+            input_shape[1:], self.pads(), self.kernel, self.stride, strict=True))
         if min(spatial) < 1:
             fail(self.name, "", f"an input at least the kernel size {self.kernel}",
                  f"shape {tuple(input_shape)}")
         return (self.weight.shape[0], *spatial)
 
-    @functools.lru_cache(maxsize=2)  # noqa: B019
     def layers(self, dtype: np.dtype) -> list[Conv2d]:
         """One refsnn Conv2d per group, with the (dilated) kernel of that group."""
         weight = self.dilated_weight()
@@ -183,12 +186,12 @@ class Conv(Stateless):
         return w
 
     def apply(self, x: np.ndarray) -> np.ndarray:
-        x = np.pad(x, [(0, 0), (0, 0), *self.pads(x.shape[2:])])
+        x = np.pad(x, [(0, 0), (0, 0), *self.pads()])
         if self.dims == 1:
             x = x[:, :, None, :]
         per_group = x.shape[1] // self.groups
         parts = [layer.forward(np.ascontiguousarray(x[:, g * per_group:(g + 1) * per_group]))
-                 for g, layer in enumerate(self.layers(x.dtype))]
+                 for g, layer in enumerate(self.per_dtype(x.dtype, self.layers))]
         y = parts[0] if self.groups == 1 else np.concatenate(parts, axis=1)
         return y[:, :, 0, :] if self.dims == 1 else y
 
@@ -230,8 +233,9 @@ class Flatten(Stateless):
 
     def output_shape(self, input_shape: tuple) -> tuple:
         n = len(input_shape)
-        start, end = self.start_dim % max(n, 1), self.end_dim % max(n, 1)
-        if not (0 <= self.start_dim + (n if self.start_dim < 0 else 0) <= end < n):
+        start = self.start_dim + n if self.start_dim < 0 else self.start_dim
+        end = self.end_dim + n if self.end_dim < 0 else self.end_dim
+        if not 0 <= start <= end < n:
             fail(self.name, "", f"an input with axes {self.start_dim}..{self.end_dim} "
                  "(the batch axis excluded)", f"shape {tuple(input_shape)}")
         middle = int(np.prod(input_shape[start:end + 1]))
