@@ -1,5 +1,5 @@
 """Drive the peers' own NIR exporters and importers (snnTorch 1.0.0, Norse 1.1.0, SpikingJelly
-2.0.0, Sinabs 3.1.3), so that their runs can be set beside refsnn's.
+2.0.0, Sinabs 3.1.3, Rockpool 3.1.0), so that their runs can be set beside refsnn's.
 
 Each framework gets these functions:
 
@@ -10,15 +10,18 @@ Each framework gets these functions:
   the exported Input type keeps the time axis and the graph fails NIR's type check).
 - ``import_<name>(graph, dt)``: the framework's own importer on a ``nir.NIRGraph``.
 
-:func:`run` steps any of these torch modules over an input ``x[T, B, ...]`` and records the
-output of every child module, whose name is the NIR node's name (nirtorch names the children of
-an imported graph by their node, and the exporters name a node by the module's path), giving
-``{node: array[T, B, ...]}`` in float64. Every import happens inside the functions (torch and
+:func:`run` steps a torch module over an input ``x[T, B, ...]`` (:func:`run_sequence` feeds
+Sinabs' and Rockpool's modules the whole sequence at once) and records the output of every
+child module, whose name is the NIR node's name (nirtorch names the children of an imported
+graph by their node, and the exporters name a node by the module's path), giving
+``{node: array[T, B, ...]}`` in float64; :func:`run_import` and :func:`run_module` pick the
+right one. Every import happens inside the functions (torch and
 the frameworks are optional); :func:`missing` gives the reason a framework cannot be used.
 
 The files driven are the installed wheels' ``snntorch/export_nir.py``, ``snntorch/import_nir.py``,
 ``norse/torch/utils/export_nir.py``, ``norse/torch/utils/import_nir.py``,
-``spikingjelly/activation_based/nir_exchange/{to_nir,from_nir}.py`` and ``sinabs/nir.py``.
+``spikingjelly/activation_based/nir_exchange/{to_nir,from_nir}.py``, ``sinabs/nir.py`` and
+``rockpool/nn/modules/torch/nir.py``.
 """
 
 from __future__ import annotations
