@@ -190,6 +190,10 @@ def test_first_divergence_is_the_earliest_step_then_c_order():
     found = compare.first_divergence("LIF", reference, got)
     assert (found.step, found.neuron, found.reference, found.refsnn) == (2, (1, 2), 0.0, 1.0)
     assert compare.first_divergence("LIF", reference, reference.copy()) is None
+    flat = compare.first_divergence("LIF", reference.reshape(4, 2, 3, 1), got)  # same size
+    assert (flat.step, flat.neuron) == (2, (1, 2))
+    other = compare.first_divergence("LIF", reference[:, :, :2], got)
+    assert str(other) == "shape: reference [4, 2, 2], refsnn [4, 2, 3]"
 
 
 def test_real_values_allow_float32_rounding_and_spikes_allow_nothing():

@@ -42,8 +42,8 @@ class Divergence:
 
     step: int
     neuron: tuple[int, ...]
-    reference: float
-    refsnn: float
+    reference: float | None
+    refsnn: float | None
     problem: str = ""
 
     def __str__(self) -> str:
@@ -86,7 +86,7 @@ def first_divergence(kind: str, reference: np.ndarray, got: np.ndarray) -> Diver
     if reference.shape != got.shape and reference.shape[:2] == got.shape[:2]:
         reference = reference.reshape(got.shape) if reference.size == got.size else reference
     if reference.shape != got.shape:
-        return Divergence(-1, (), np.nan, np.nan,
+        return Divergence(-1, (), None, None,
                           f"shape: reference {list(reference.shape)}, refsnn {list(got.shape)}")
     if kind in SPIKING:
         off = reference != got
@@ -238,4 +238,4 @@ def verdict(report: Report) -> str:
 def to_json(report: Report) -> str:
     """The report as JSON (the dataclasses' fields, plus ``unexplained``)."""
     data = asdict(report) | {"unexplained": report.unexplained, "verdict": verdict(report)}
-    return json.dumps(data, indent=1, allow_nan=True) + "\n"
+    return json.dumps(data, indent=1, allow_nan=False) + "\n"
