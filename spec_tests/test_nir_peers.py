@@ -71,15 +71,22 @@ def _lif_graph(tau: float, r: float, v_reset: float) -> tuple:
     return nir.NIRGraph(nodes, [("input", "affine"), ("affine", "lif"), ("lif", "output")])
 
 
-def case_snntorch_export(reset: str, reset_delay: bool, high: float = 1.0):
+def case_snntorch_export(reset: str, reset_delay: bool, high: float = 1.0, **options):
     x = _x(4, high)
-    graph, own = _exported("snntorch", x, reset=reset, reset_delay=reset_delay)
+    graph, own = _exported("snntorch", x, reset=reset, reset_delay=reset_delay, **options)
     return compare.compare(graph, x, reference=own, preset="snntorch")
 
 
-def case_norse_export():
+def case_norse_export(patch_tau: bool = False, **options):
+    """A Norse network and its export; ``patch_tau`` divides every exported time constant by
+    dt, giving 1 / tau_mem_inv, what norse#411 says the exporter should write."""
     x = _x(4, 12.0)
-    graph, own = _exported("norse", x, dt=1e-3)
+    graph, own = _exported("norse", x, dt=1e-3, **options)
+    if patch_tau:
+        for name, node in graph.nodes.items():
+            if isinstance(node, nir.LIF):
+                graph.nodes[name] = nir.LIF(tau=node.tau / 1e-3, r=node.r, v_leak=node.v_leak,
+                                            v_threshold=node.v_threshold, v_reset=node.v_reset)
     return compare.compare(graph, x, reference=own, preset="norse")
 
 
@@ -124,7 +131,12 @@ CASES = {
     "snntorch/export/leaky-subtract-nodelay": lambda: case_snntorch_export("subtract", False),
     "snntorch/export/leaky-subtract-nodelay-strong": lambda: case_snntorch_export(
         "subtract", False, high=1.5),
+    "snntorch/export/synaptic-zero": lambda: case_snntorch_export("zero", True, alpha=0.5),
+    "snntorch/export/synaptic-zero-nodelay": lambda: case_snntorch_export(
+        "zero", False, alpha=0.5),
     "norse/export/lifbox": case_norse_export,
+    "norse/export/lifbox-tau-patched": lambda: case_norse_export(patch_tau=True),
+    "norse/export/lifcell": lambda: case_norse_export(tau_syn_inv=200.0),
     "spikingjelly/export/lif": lambda: case_spikingjelly_export(True),
     "spikingjelly/export/lif-nodecay": lambda: case_spikingjelly_export(False),
     "snntorch/import/snntorch-graph": lambda: case_import("snntorch", "snntorch"),

@@ -102,18 +102,22 @@ def _interleave(n_in: int, sizes: tuple[int, ...], seed: int, neuron: Callable) 
 # snnTorch 1.0.0 --------------------------------------------------------------------------------
 
 def build_snntorch(n_in: int, sizes: tuple[int, ...], *, beta: float = 0.8,
-                   threshold: float = 1.0, reset: str = "zero", reset_delay: bool = True,
-                   seed: int = 0):
-    """``Sequential(Linear, snn.Leaky, ...)`` with per-neuron ``beta`` and ``threshold`` tensors
-    (a scalar gives a 0-d NIR ``input_type`` that ``export_to_nir`` cannot type-check) and
-    ``init_hidden=True``; ``reset`` is snnTorch's ``reset_mechanism`` (``snntorch/_neurons``)."""
+                   alpha: float | None = None, threshold: float = 1.0, reset: str = "zero",
+                   reset_delay: bool = True, seed: int = 0):
+    """``Sequential(Linear, snn.Leaky, ...)``, or ``snn.Synaptic`` given ``alpha``, with
+    per-neuron parameter tensors (a scalar gives a 0-d NIR ``input_type`` that
+    ``export_to_nir`` cannot type-check) and ``init_hidden=True``; ``reset`` is snnTorch's
+    ``reset_mechanism`` (``snntorch/_neurons``)."""
     torch, snn = _torch(), importlib.import_module("snntorch")
 
-    def leaky(size: int):
-        return snn.Leaky(beta=torch.full((size,), beta), threshold=torch.full((size,), threshold),
-                         reset_mechanism=reset, reset_delay=reset_delay, init_hidden=True)
+    def neuron(size: int):
+        common = {"beta": torch.full((size,), beta), "threshold": torch.full((size,), threshold),
+                  "reset_mechanism": reset, "reset_delay": reset_delay, "init_hidden": True}
+        if alpha is None:
+            return snn.Leaky(**common)
+        return snn.Synaptic(alpha=torch.full((size,), alpha), **common)
 
-    return torch.nn.Sequential(*_interleave(n_in, sizes, seed, leaky))
+    return torch.nn.Sequential(*_interleave(n_in, sizes, seed, neuron))
 
 
 def export_snntorch(module, n_in: int):
@@ -137,16 +141,20 @@ def import_snntorch(graph, dt: float | None = None):
 # Norse 1.1.0 ----------------------------------------------------------------------------------
 
 def build_norse(n_in: int, sizes: tuple[int, ...], *, tau_mem_inv: float = 100.0,
-                threshold: float = 1.0, dt: float = 1e-3, seed: int = 0):
-    """``SequentialState(Linear, LIFBoxCell, ...)`` with per-neuron parameter tensors (scalars
-    make ``nir.write`` fail: "Scalar datasets don't support chunk/filter options")."""
+                tau_syn_inv: float | None = None, threshold: float = 1.0, dt: float = 1e-3,
+                seed: int = 0):
+    """``SequentialState(Linear, LIFBoxCell, ...)``, or ``LIFCell`` (with a synaptic current)
+    given ``tau_syn_inv``, with per-neuron parameter tensors (scalars make ``nir.write`` fail:
+    "Scalar datasets don't support chunk/filter options")."""
     torch, norse = _torch(), importlib.import_module("norse.torch")
 
     def cell(size: int):
-        p = norse.LIFBoxParameters(tau_mem_inv=torch.full((size,), tau_mem_inv),
-                                   v_leak=torch.zeros(size), v_th=torch.full((size,), threshold),
-                                   v_reset=torch.zeros(size))
-        return norse.LIFBoxCell(p, dt=dt)
+        common = {"tau_mem_inv": torch.full((size,), tau_mem_inv), "v_leak": torch.zeros(size),
+                  "v_th": torch.full((size,), threshold), "v_reset": torch.zeros(size)}
+        if tau_syn_inv is None:
+            return norse.LIFBoxCell(norse.LIFBoxParameters(**common), dt=dt)
+        params = norse.LIFParameters(tau_syn_inv=torch.full((size,), tau_syn_inv), **common)
+        return norse.LIFCell(params, dt=dt)
 
     return norse.SequentialState(*_interleave(n_in, sizes, seed, cell))
 
