@@ -112,11 +112,11 @@ def case_rockpool_raw_export():
                            preset="rockpool")
 
 
-def case_import(framework: str, source: str, dt: float | None = None):
+def case_import(framework: str, source: str, dt: float | None = None, **options):
     """``framework``'s importer on a graph exported by ``source``."""
     _need(framework)
     x = _x(4, 1.5 if source not in ("spikingjelly", "rockpool") else 3.0)
-    graph, _ = _exported(source, x)
+    graph, _ = _exported(source, x, **options)
     return compare.compare(graph, x, framework=framework, dt=dt)
 
 
@@ -134,12 +134,18 @@ CASES = {
     "snntorch/export/synaptic-zero": lambda: case_snntorch_export("zero", True, alpha=0.5),
     "snntorch/export/synaptic-zero-nodelay": lambda: case_snntorch_export(
         "zero", False, alpha=0.5),
+    "snntorch/export/rleaky": lambda: case_snntorch_export(
+        "zero", False, recurrent_bias=True),
+    "snntorch/export/rleaky-nobias": lambda: case_snntorch_export(
+        "zero", False, recurrent_bias=False),
     "norse/export/lifbox": case_norse_export,
     "norse/export/lifbox-tau-patched": lambda: case_norse_export(patch_tau=True),
     "norse/export/lifcell": lambda: case_norse_export(tau_syn_inv=200.0),
     "spikingjelly/export/lif": lambda: case_spikingjelly_export(True),
     "spikingjelly/export/lif-nodecay": lambda: case_spikingjelly_export(False),
     "snntorch/import/snntorch-graph": lambda: case_import("snntorch", "snntorch"),
+    "snntorch/import/rleaky-graph": lambda: case_import(
+        "snntorch", "snntorch", recurrent_bias=False),
     "snntorch/import/if-tie": lambda: case_import_graph("snntorch", *_tie_if()),
     "norse/import/snntorch-graph": lambda: case_import("norse", "snntorch", dt=1e-4),
     "norse/import/spikingjelly-graph": lambda: case_import("norse", "spikingjelly", dt=1e-4),

@@ -103,16 +103,23 @@ def _interleave(n_in: int, sizes: tuple[int, ...], seed: int, neuron: Callable) 
 
 def build_snntorch(n_in: int, sizes: tuple[int, ...], *, beta: float = 0.8,
                    alpha: float | None = None, threshold: float = 1.0, reset: str = "zero",
-                   reset_delay: bool = True, seed: int = 0):
-    """``Sequential(Linear, snn.Leaky, ...)``, or ``snn.Synaptic`` given ``alpha``, with
-    per-neuron parameter tensors (a scalar gives a 0-d NIR ``input_type`` that
-    ``export_to_nir`` cannot type-check) and ``init_hidden=True``; ``reset`` is snnTorch's
-    ``reset_mechanism`` (``snntorch/_neurons``)."""
+                   reset_delay: bool = True, recurrent_bias: bool | None = None, seed: int = 0):
+    """``Sequential(Linear, snn.Leaky, ...)``, ``snn.Synaptic`` given ``alpha``, or
+    ``snn.RLeaky`` (an all-to-all recurrent Linear, seeded, its bias zeroed unless
+    ``recurrent_bias``) given ``recurrent_bias``; per-neuron parameter tensors (a scalar gives
+    a 0-d NIR ``input_type`` that ``export_to_nir`` cannot type-check), ``init_hidden=True``;
+    ``reset`` is snnTorch's ``reset_mechanism`` (``snntorch/_neurons``)."""
     torch, snn = _torch(), importlib.import_module("snntorch")
 
     def neuron(size: int):
         common = {"beta": torch.full((size,), beta), "threshold": torch.full((size,), threshold),
                   "reset_mechanism": reset, "reset_delay": reset_delay, "init_hidden": True}
+        if recurrent_bias is not None:
+            layer = snn.RLeaky(linear_features=size, **common)
+            (weight, bias), = _weights(size, (size,), seed + size)
+            layer.recurrent.weight.data = torch.from_numpy(weight)
+            layer.recurrent.bias.data = torch.from_numpy(bias * float(recurrent_bias))
+            return layer
         if alpha is None:
             return snn.Leaky(**common)
         return snn.Synaptic(alpha=torch.full((size,), alpha), **common)
