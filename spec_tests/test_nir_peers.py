@@ -90,9 +90,9 @@ def case_norse_export(patch_tau: bool = False, **options):
     return compare.compare(graph, x, reference=own, preset="norse")
 
 
-def case_spikingjelly_export(decay_input: bool):
+def case_spikingjelly_export(**options):
     x = _x(4, 3.0)
-    graph, own = _exported("spikingjelly", x, decay_input=decay_input)
+    graph, own = _exported("spikingjelly", x, **options)
     return compare.compare(graph, x, reference=own, preset="spikingjelly")
 
 
@@ -141,8 +141,10 @@ CASES = {
     "norse/export/lifbox": case_norse_export,
     "norse/export/lifbox-tau-patched": lambda: case_norse_export(patch_tau=True),
     "norse/export/lifcell": lambda: case_norse_export(tau_syn_inv=200.0),
-    "spikingjelly/export/lif": lambda: case_spikingjelly_export(True),
-    "spikingjelly/export/lif-nodecay": lambda: case_spikingjelly_export(False),
+    "spikingjelly/export/lif": lambda: case_spikingjelly_export(decay_input=True),
+    "spikingjelly/export/lif-nodecay": lambda: case_spikingjelly_export(decay_input=False),
+    "spikingjelly/export/lif-soft": lambda: case_spikingjelly_export(v_reset=None),
+    "spikingjelly/export/cubalif": lambda: case_spikingjelly_export(c_decay=0.5),
     "snntorch/import/snntorch-graph": lambda: case_import("snntorch", "snntorch"),
     "snntorch/import/rleaky-graph": lambda: case_import(
         "snntorch", "snntorch", recurrent_bias=False),
@@ -152,6 +154,8 @@ CASES = {
     "norse/import/v-reset": lambda: case_import_graph(
         "norse", _lif_graph(4e-3, 1.0, -0.5), _x(3, 3.0), dt=1e-3),
     "spikingjelly/import/snntorch-graph": lambda: case_import("spikingjelly", "snntorch"),
+    "spikingjelly/import/cubalif-graph": lambda: case_import(
+        "spikingjelly", "spikingjelly", c_decay=0.5),
     "spikingjelly/import/if-tie": lambda: case_import_graph("spikingjelly", *_tie_if()),
     "sinabs/import/lif-steps": lambda: case_import_graph(
         "sinabs", _lif_graph(5.0, 1.0, 0.0), _x(3, 1.5)),

@@ -184,18 +184,23 @@ def import_norse(graph, dt: float | None = None):
 # SpikingJelly 2.0.0 ---------------------------------------------------------------------------
 
 def build_spikingjelly(n_in: int, sizes: tuple[int, ...], *, tau: float = 2.0,
-                       decay_input: bool = True, threshold: float = 1.0, v_reset: float = 0.0,
+                       decay_input: bool = True, threshold: float = 1.0,
+                       v_reset: float | None = 0.0, c_decay: float | None = None,
                        seed: int = 0):
-    """``Sequential(Linear, neuron.LIFNode, ...)`` in single-step mode (hard reset to
-    ``v_reset``; ``v_reset=None``, the soft reset, makes its exporter raise)."""
+    """``Sequential(Linear, neuron.LIFNode, ...)`` in single-step mode, or ``CUBALIFNode``
+    (``c_decay``, and ``v_decay = 1 - 1/tau``) given ``c_decay``; a hard reset to ``v_reset``
+    (``v_reset=None``, the soft reset, makes its exporter raise)."""
     torch = _torch()
     neuron = importlib.import_module("spikingjelly.activation_based.neuron")
 
-    def lif(size: int):
+    def node(size: int):
+        if c_decay is not None:
+            return neuron.CUBALIFNode(c_decay=c_decay, v_decay=1 - 1 / tau,
+                                      v_threshold=threshold, v_reset=v_reset)
         return neuron.LIFNode(tau=tau, decay_input=decay_input, v_threshold=threshold,
                               v_reset=v_reset, step_mode="s")
 
-    return torch.nn.Sequential(*_interleave(n_in, sizes, seed, lif))
+    return torch.nn.Sequential(*_interleave(n_in, sizes, seed, node))
 
 
 def export_spikingjelly(module, n_in: int, dt: float = 1e-4):
