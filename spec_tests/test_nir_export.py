@@ -192,9 +192,9 @@ def test_nir_run_writes_traces_with_the_discretization(tmp_path, capsys):
     args = ["nir", "run", str(graph_path), "--input", str(x_path), "--out", str(tmp_path / "o"),
             "--dt", "1e-3", "--initial", "reset"]
     assert main(args) == 0
-    traces = np.load(tmp_path / "o" / "traces.npz")
-    assert json.loads(str(traces["discretization"]))["initial"] == "reset"
-    np.testing.assert_array_equal(traces["output/output"], net.forward(x))
+    with np.load(tmp_path / "o" / "traces.npz") as traces:
+        assert json.loads(str(traces["discretization"]))["initial"] == "reset"
+        np.testing.assert_array_equal(traces["output/output"], net.forward(x))
     data = nir.read_data(str(tmp_path / "o" / "traces.h5"))
     np.testing.assert_array_equal(data.nodes["4_neuronlayer"].observables["spikes"].data,
                                   np.moveaxis(net.forward(x), 0, 1).astype(bool))
