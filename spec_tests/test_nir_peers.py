@@ -148,9 +148,13 @@ CASES = {
     "snntorch/import/snntorch-graph": lambda: case_import("snntorch", "snntorch"),
     "snntorch/import/rleaky-graph": lambda: case_import(
         "snntorch", "snntorch", recurrent_bias=False),
+    "snntorch/import/cubalif-graph": lambda: case_import(
+        "snntorch", "spikingjelly", c_decay=0.5),
     "snntorch/import/if-tie": lambda: case_import_graph("snntorch", *_tie_if()),
     "norse/import/snntorch-graph": lambda: case_import("norse", "snntorch", dt=1e-4),
     "norse/import/spikingjelly-graph": lambda: case_import("norse", "spikingjelly", dt=1e-4),
+    "norse/import/cubalif-graph": lambda: case_import(
+        "norse", "spikingjelly", dt=1e-4, c_decay=0.5),
     "norse/import/v-reset": lambda: case_import_graph(
         "norse", _lif_graph(4e-3, 1.0, -0.5), _x(3, 3.0), dt=1e-3),
     "spikingjelly/import/snntorch-graph": lambda: case_import("spikingjelly", "snntorch"),
@@ -159,11 +163,14 @@ CASES = {
     "spikingjelly/import/if-tie": lambda: case_import_graph("spikingjelly", *_tie_if()),
     "sinabs/import/lif-steps": lambda: case_import_graph(
         "sinabs", _lif_graph(5.0, 1.0, 0.0), _x(3, 1.5)),
+    "sinabs/import/cubalif-graph": lambda: case_import("sinabs", "spikingjelly", c_decay=0.5),
     "sinabs/import/if-tie": lambda: case_import_graph("sinabs", *_tie_if()),
     "rockpool/export/lif": lambda: case_rockpool_export(None),
     "rockpool/export/lif-binary": lambda: case_rockpool_export(1.0),
     "rockpool/export/unrepaired": case_rockpool_raw_export,
     "rockpool/import/rockpool-graph": lambda: case_import("rockpool", "rockpool"),
+    "rockpool/import/cubalif-graph": lambda: case_import(
+        "rockpool", "spikingjelly", c_decay=0.5),
     "rockpool/import/snntorch-graph": lambda: case_import("rockpool", "snntorch"),
 }
 
@@ -197,7 +204,7 @@ def test_every_case_is_listed_once_and_every_line_is_a_case():
 def test_case_gives_what_the_expectations_file_lists(case):
     try:
         got = outcome(CASES[case]())
-    except (AssertionError, ValueError, NotImplementedError, AttributeError) as error:  # refused
+    except (AssertionError, ValueError, NotImplementedError, AttributeError, KeyError) as error:
         got = ("raises", type(error).__name__)
     assert got == expectations()[case], f"{case}: {got}, listed {expectations()[case]}"
 
