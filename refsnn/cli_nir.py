@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from refsnn import cli_nir_compare
 from refsnn.nir import discretization as knobs
 
 
@@ -65,7 +66,7 @@ def export_checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
-ACTIONS = {"run": run_graph, "export": export_checkpoint}
+ACTIONS = {"run": run_graph, "export": export_checkpoint, "compare": cli_nir_compare.run}
 KNOBS = {"scheme": knobs.SCHEMES, "reset": knobs.RESETS, "compare": knobs.COMPARES,
          "current": knobs.CURRENTS, "initial": knobs.INITIALS, "r": knobs.R_READINGS}
 """The Discretization fields ``nir run`` takes as options (None: the preset's)."""
@@ -94,3 +95,4 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="the time one refsnn step stands for in the graph")
     p.add_argument("--out", required=True, metavar="FILE.nir", help="the graph to write")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    cli_nir_compare.add_parser(actions)

@@ -1,4 +1,7 @@
-"""Regenerate the golden directory: every case file and the manifest, deterministically.
+"""Regenerate the golden directory, deterministically: the neuron cases and their manifest,
+the network cases (``networks/``, refsnn.golden.networks) and the NIR conformance pack
+(``nir/``, refsnn.golden.nir_pack; skipped without the ``nir`` package), each with its own
+manifest.
 
 Nothing is overwritten unless asked: each file is compared, byte for byte, with the one on
 disk and reported as ``new``, ``unchanged`` or ``changed``; if any would change, nothing is
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from refsnn.golden import io, manifest, networks
+from refsnn.golden import io, manifest, networks, nir_pack
 from refsnn.golden.cases import Case, cases
 from refsnn.golden.expected import expected
 from refsnn.golden.spec import to_spec
@@ -42,14 +45,15 @@ def contents() -> dict[str, bytes]:
 def generate(out: Path, force: bool = False) -> int:
     """Write the golden files into ``out``; print what changed. Returns the exit status: 1 if
     a file would change and ``force`` is False (then nothing is written), else 0."""
-    files = contents() | networks.contents()  # the network cases in their own directory
+    files = contents() | networks.contents() | _nir_pack()
     status = {name: _status(out / name, data) for name, data in files.items()}
     refused = "changed" in status.values() and not force
     for name, state in status.items():
         if state != "unchanged":
             print(f"{'would change (refused)' if refused and state == 'changed' else state:>22}"
                   f"  {out / name}")
-    for path in sorted([*out.glob("*.npz"), *out.glob(f"{networks.DIRECTORY}/*.npz")]):
+    for path in sorted([*out.glob("*.npz"), *out.glob(f"{networks.DIRECTORY}/*.npz"),
+                        *out.glob(f"{nir_pack.DIRECTORY}/*.*")]):
         if path.relative_to(out).as_posix() not in files:
             print(f"{'stale':>22}  {path} (not in the manifest; delete it by hand)")
     counts = {state: list(status.values()).count(state)
@@ -65,6 +69,17 @@ def generate(out: Path, force: bool = False) -> int:
         if status[name] != "unchanged":
             io.write_atomic(out / name, data)
     return 0
+
+
+def _nir_pack() -> dict[str, bytes]:
+    """The NIR conformance pack's files under ``nir/`` (refsnn.golden.nir_pack); none, said,
+    without the ``nir`` package."""
+    try:
+        files, _ = nir_pack.contents()
+    except ImportError as error:
+        print(f"NIR pack skipped: {error}")
+        return {}
+    return {f"{nir_pack.DIRECTORY}/{name}": data for name, data in files.items()}
 
 
 def _status(path: Path, data: bytes) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from refsnn.golden import io, manifest, networks
+from refsnn.golden import io, manifest, networks, nir_pack
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,8 @@ def verify(results: Path, golden: Path, only: list[str] | None = None,
     GoldenError on a golden problem."""
     if not results.is_dir():
         raise ValueError(f"results: expected a directory of <case>.npz files, got {results}")
+    if nir_pack.is_pack(golden):  # --golden golden/nir: the NIR pack's traces
+        return nir_pack.verify(results, golden)
     document = (networks.load if networks.is_directory(golden) else manifest.load)(golden)
     globs = patterns(only, cases)
     entries = selected(document["cases"], globs)
