@@ -18,12 +18,13 @@ invariant must have a counterexample (``hypothesis.find``), not an xfail.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
-from hypothesis import find, given
+from hypothesis import Phase, Verbosity, find, given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import NoSuchExample
+from hypothesis.errors import HypothesisWarning, NoSuchExample
 
 from refsnn import IF, LIF, PLIF
 from refsnn.conformance.cases import CASES, SURROGATE_CASES, binary_neurons
@@ -88,8 +89,12 @@ def hold(invariant_id, entries, strategy, prop):
     if not listed:
         given(strategy)(prop)()
         return
-    try:
-        find(strategy, lambda example: _violates(prop, example))
+    try:  # any counterexample will do: no shrinking (it can take minutes), so no report either
+        with warnings.catch_warnings():  # of the unshrunk example's large repr
+            warnings.simplefilter("ignore", HypothesisWarning)
+            find(strategy, lambda example: _violates(prop, example),
+                 settings=settings(max_examples=2000, phases=[Phase.generate],
+                                   verbosity=Verbosity.quiet))
     except NoSuchExample:
         pytest.fail(f"{invariant_id}: listed violation (line {listed[0].line}) no longer "
                     f"occurs: {listed[0].reason}")
