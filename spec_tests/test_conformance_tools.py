@@ -140,11 +140,6 @@ def test_committed_expectation_files_parse_and_match(name):
 
 # --- targets, report and CLI -----------------------------------------------------------------
 
-def test_load_names_the_argument():
-    with pytest.raises(ValueError, match=r"^target: expected a built-in name .* got 'tensorflow'"):
-        targets.load("tensorflow")
-
-
 def test_write_is_atomic_and_refuses_to_overwrite(tmp_path):
     path = tmp_path / "r.md"
     report.write(path, "one\n")

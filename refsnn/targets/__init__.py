@@ -35,7 +35,7 @@ from pathlib import Path
 from types import ModuleType
 
 TARGETS = ("refsnn", "refsnn_numpy", "spikingjelly", "snntorch", "norse")
-"""Every target, by name: refsnn's own backends first, then the peers."""
+"""The built-in targets, by name: refsnn's own backends first, then the peers."""
 
 ENTRY_POINT_GROUP = "refsnn.targets"
 """The entry-point group under which an installed package registers its targets by name."""
