@@ -93,8 +93,13 @@ def _imported(what: str, importer) -> object:
     try:
         return importer()
     except Exception as error:  # an adapter's import can fail in any way; report it all
-        raise TargetError(f"target: {what} cannot be imported: "
-                          f"{type(error).__name__}: {error}") from error
+        raise TargetError(f"target: {what} cannot be imported: {_one_line(error)}") from error
+
+
+def _one_line(error: Exception) -> str:
+    """``Type: first line of the message``: an error reported inside a one-line message."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
 def _from_file(path: Path) -> ModuleType:

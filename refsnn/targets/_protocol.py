@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from refsnn.targets import TargetError
+from refsnn.targets import TargetError, _one_line
 
 NAMES = ("NAME", "VERSION", "supports", "forward", "backward", "surrogate_derivative")
 """What a target defines: two strings, then four functions."""
@@ -112,7 +112,3 @@ def _describe(value: object) -> str:
         return f"a {type(value).__name__} of {len(value)}"
     return type(value).__name__
 
-
-def _one_line(error: Exception) -> str:
-    lines = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
