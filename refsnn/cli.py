@@ -106,10 +106,12 @@ def _conformance_parser(sub: argparse._SubParsersAction) -> None:
     """The ``conformance`` subcommand's arguments."""
     p = sub.add_parser("conformance", help=conformance.__doc__.splitlines()[0])
     p.add_argument("--target", default="refsnn",
-                   help=f"one of {', '.join(targets.TARGETS)} (default refsnn)")
+                   help=f"a built-in name ({', '.join(targets.TARGETS)}), a name registered "
+                   f"under the entry-point group {targets.ENTRY_POINT_GROUP}, a dotted module "
+                   "path or a .py file (default refsnn)")
     p.add_argument("--expectations", default=None, metavar="FILE",
-                   help="the target's known disagreements, e.g. "
-                   "spec_tests/expectations/snntorch.txt")
+                   help="the target's known disagreements (default: a built-in target's own "
+                   "file, refsnn/spec/expectations/<name>.txt; else none)")
     p.add_argument("--out", default=None, metavar="FILE.md",
                    help="write the report here (atomically) instead of to stdout")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
@@ -119,15 +121,17 @@ def _conformance_setup(args: argparse.Namespace) -> tuple:
     """The target and its expectations; warns about entries that match no case id."""
     from refsnn.conformance import expectations
     from refsnn.conformance.cases import ALL_IDS
+    from refsnn.spec import builtin_expectations
 
     target = targets.load(args.target)
-    entries = expectations.load(args.expectations) if args.expectations else ()
+    path = args.expectations or builtin_expectations(args.target)
+    entries = expectations.load(path) if path else ()
     if args.out is not None and Path(args.out).exists() and not args.force:
         raise ValueError(f"out: {args.out} exists; pass --force to overwrite it")
     if args.out is not None and not Path(args.out).resolve().parent.is_dir():
         raise ValueError(f"out: the directory of {args.out} does not exist")
     for entry in expectations.unmatched(entries, ALL_IDS):
-        print(f"warning: {args.expectations}:{entry.line}: {entry.prefix!r} matches no case",
+        print(f"warning: {path}:{entry.line}: {entry.prefix!r} matches no case",
               file=sys.stderr)
     return target, entries
 

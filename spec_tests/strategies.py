@@ -6,9 +6,9 @@ import dataclasses
 
 import numpy as np
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from refsnn import IF, LIF, PLIF
+from refsnn.spec.strategies import dyadic, inputs  # noqa: F401 (shared with refsnn.spec)
 from refsnn.surrogates import SURROGATES
 
 surrogates = st.builds(lambda cls, alpha, scale: cls(alpha=alpha, scale=scale),
@@ -34,25 +34,6 @@ def neurons(draw, models=(IF, LIF, PLIF), soft=None):
         common |= dict(w=draw(st.floats(-3.0, 3.0), label="w"),
                        decay_input=draw(st.booleans(), label="decay_input"))
     return model(**common)
-
-
-shapes = hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=6)
-
-
-@st.composite
-def inputs(draw, dtype=np.float64, max_steps=12, scale=2.0):
-    """``x[T, ...]`` of a drawn shape with values in [-scale, 2 scale] (so neurons fire)."""
-    steps = draw(st.integers(1, max_steps), label="T")
-    shape = (steps, *draw(shapes, label="neuron shape"))
-    elements = st.floats(-scale, 2 * scale, width=np.dtype(dtype).itemsize * 8)
-    return draw(hnp.arrays(dtype, shape, elements=elements), label="x")
-
-
-def dyadic(draw, shape, low, high, denominator=64):
-    """Values ``i / denominator`` (exact in binary, so sums of them are exact too)."""
-    ints = draw(hnp.arrays(np.int64, shape, elements=st.integers(low * denominator,
-                                                                  high * denominator)))
-    return ints / denominator
 
 
 @st.composite

@@ -1,7 +1,7 @@
 """A target's known disagreements with the spec, and the verdict on an outcome.
 
-The file ``spec_tests/expectations/<target>.txt`` has one entry per line (``#`` starts a
-comment):
+An expectations file (``--expectations FILE``; the built-in targets' are
+``refsnn/spec/expectations/<target>.txt``) has one entry per line (``#`` starts a comment):
 
     case-id prefix | quantities | max error | reason
 
@@ -91,9 +91,12 @@ def _max_error(field: str, source: str, number: int) -> float:
 
 
 def load(path: Path) -> tuple[Expectation, ...]:
-    """The entries of the file at ``path``; none if it does not exist."""
+    """The entries of the file at ``path``; ValueError naming ``expectations`` if it is not
+    a file."""
     path = Path(path)
-    return parse(path.read_text(), str(path)) if path.exists() else ()
+    if not path.is_file():
+        raise ValueError(f"expectations: expected an existing file, got {str(path)!r}")
+    return parse(path.read_text(), str(path))
 
 
 def matching(entries: Iterable[Expectation], case_id: str) -> list[Expectation]:

@@ -1,34 +1,36 @@
 """The conformance suite: the case table and the invariants, run against ``--target``.
 
-``python -m pytest spec_tests/test_conformance.py --target snntorch`` (or ``REFSNN_TARGET``;
-default ``refsnn``, i.e. refsnn's own kernels through the public target protocol). Every case
-of refsnn/conformance/cases.py runs through the target (refsnn/targets/<name>.py) and is
-compared with refsnn's NumPy reference: spikes exactly, membranes and gradients within the
-float64 tolerances of refsnn/conformance/compare.py. A case the target cannot express is
-skipped with the target's reason. Known disagreements are listed, with their size and reason,
-in spec_tests/expectations/<target>.txt; a listed case is an xfail that must still disagree.
+``python -m pytest --pyargs refsnn.spec --target NAME`` (or ``REFSNN_TARGET``; default
+``refsnn``, i.e. refsnn's own kernels through the public target protocol). Every case of
+refsnn/conformance/cases.py runs through the target (refsnn.targets.load) and is compared with
+refsnn's NumPy reference: spikes exactly, membranes and gradients within the float64 tolerances
+of refsnn/conformance/compare.py. A case the target cannot express is skipped with the target's
+reason. Known disagreements are listed, with their size and reason, in the expectations file
+(``--expectations``; a built-in target's is refsnn/spec/expectations/<name>.txt); a listed case
+is an xfail that must still disagree.
 
-The invariants of test_neuron_properties.py are checked through the target's forward too, on the
-case table's neurons the target supports with hypothesis-drawn inputs and thresholds. For these
-hypothesis tests an expectation is an explicit check: a listed invariant must have a
-counterexample (``hypothesis.find``), not an xfail.
+The invariants of the project's spec_tests/test_neuron_properties.py are checked through the
+target's forward too, on the case table's neurons the target supports with hypothesis-drawn
+inputs and thresholds. For these hypothesis tests an expectation is an explicit check: a listed
+invariant must have a counterexample (``hypothesis.find``), not an xfail.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
-from hypothesis import find, given
+from hypothesis import Phase, Verbosity, find, given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import NoSuchExample
+from hypothesis.errors import HypothesisWarning, NoSuchExample
 
 from refsnn import IF, LIF, PLIF
 from refsnn.conformance.cases import CASES, SURROGATE_CASES, binary_neurons
 from refsnn.conformance.compare import run_case, run_surrogate_case
 from refsnn.conformance.expectations import KnownDisagreement, matching, verdict
-from spec_tests.strategies import dyadic, inputs
+from refsnn.spec.strategies import dyadic, inputs
 
 
 def params(cases):
@@ -87,8 +89,12 @@ def hold(invariant_id, entries, strategy, prop):
     if not listed:
         given(strategy)(prop)()
         return
-    try:
-        find(strategy, lambda example: _violates(prop, example))
+    try:  # any counterexample will do: no shrinking (it can take minutes), so no report either
+        with warnings.catch_warnings():  # of the unshrunk example's large repr
+            warnings.simplefilter("ignore", HypothesisWarning)
+            find(strategy, lambda example: _violates(prop, example),
+                 settings=settings(max_examples=2000, phases=[Phase.generate],
+                                   verbosity=Verbosity.quiet))
     except NoSuchExample:
         pytest.fail(f"{invariant_id}: listed violation (line {listed[0].line}) no longer "
                     f"occurs: {listed[0].reason}")

@@ -1,18 +1,8 @@
-"""Layer-level conformance: the network cases, run against ``--target``.
-
-``python -m pytest spec_tests/test_network_conformance.py --target spikingjelly``. Every case of
-refsnn/conformance/network_cases.py (a whole ``Linear -> neuron -> Linear -> neuron`` or
-``Conv2d -> BatchNorm -> neuron -> AvgPool2d -> Flatten -> Linear`` with given weights) runs
-through the target's optional ``network_forward`` / ``network_backward`` and is compared with
-refsnn.nn.Sequential on the NumPy reference: every layer's output, dL/dx and every parameter's
-gradient (refsnn/conformance/network_compare.py). A target without the network functions, or
-whose ``supports`` refuses a case's neuron, skips the case with the reason. Known disagreements
-are listed in spec_tests/expectations/<target>.txt like the neuron cases' (strict xfail).
-
-The other tests check the cases themselves: the dyadic ones are exact arithmetic and put a
-membrane exactly on a threshold (so a target with the other compare convention fails them),
-the random ones keep every membrane away from the thresholds, and the comparison catches a
-planted bug in the forward and in the backward pass.
+"""The network conformance cases themselves (refsnn/conformance/network_cases.py), independent
+of any target: the dyadic ones are exact arithmetic and put a membrane exactly on a threshold
+(so a target with the other compare convention fails them), the random ones keep every membrane
+away from the thresholds, and the comparison catches a planted bug in the forward and in the
+backward pass. The cases run against a target in refsnn/spec/test_network_conformance.py.
 """
 
 from __future__ import annotations
@@ -25,60 +15,14 @@ import pytest
 
 from refsnn.conformance import networks
 from refsnn.conformance.cases import ALL_IDS
-from refsnn.conformance.compare import compare_all
-from refsnn.conformance.expectations import KnownDisagreement, matching, verdict
 from refsnn.conformance.network_cases import MARGIN, NETWORK_CASES, NETWORK_IDS
-from refsnn.conformance.network_compare import run_network_case, tolerance, unsupported
+from refsnn.conformance.network_compare import run_network_case
 from refsnn.golden import tolerances
 from refsnn.targets import refsnn_numpy
 
 DYADIC = [case for case in NETWORK_CASES if case.draw == "dyadic"]
 RANDOM = [case for case in NETWORK_CASES if case.draw == "random"]
 
-
-@pytest.mark.parametrize("case", [pytest.param(case, id=case.id,
-                                               marks=pytest.mark.conformance(case.id))
-                                  for case in NETWORK_CASES])
-def test_network_case(target, target_expectations, case):
-    outcome = run_network_case(target, case)
-    if outcome.status == "unsupported":
-        pytest.skip(f"unsupported: {outcome.reason}")
-    judged = verdict(outcome, target_expectations)
-    if judged.known:
-        raise KnownDisagreement(f"{outcome.case_id}: {judged.message}")
-    assert judged.ok, judged.message
-
-
-def _without_biases(network: networks.Network) -> networks.Network:
-    weighted = networks.Linear | networks.Conv2d
-    return dataclasses.replace(network, layers=tuple(
-        dataclasses.replace(layer, bias=None) if isinstance(layer, weighted) else layer
-        for layer in network.layers))
-
-
-def test_layers_without_bias(target, target_expectations):
-    """The forward of the dyadic cases with every bias removed (still exact arithmetic, so
-    spikes must agree exactly), where no forward disagreement is listed for the case."""
-    def forward_listed(case_id):
-        return any(not all(q.startswith("grad") for q in entry.quantities)
-                   for entry in matching(target_expectations, case_id))
-
-    checked = 0
-    for case in DYADIC:
-        data = case.data()
-        if unsupported(target, data.network) is not None or forward_listed(case.id):
-            continue
-        network = _without_biases(data.network)
-        want = networks.run(network, data.x, data.grad_out).outputs
-        got = dict(zip(network.output_names(), target.network_forward(network, data.x),
-                       strict=True))
-        assert compare_all(got, want, tolerance) == [], case.id
-        checked += 1
-    if not checked:
-        pytest.skip(f"{target.NAME} runs no dyadic network case without a listed disagreement")
-
-
-# --- the cases themselves (independent of --target) ------------------------------------------
 
 def test_ids_are_unique_and_matchable_by_expectations():
     assert len(set(NETWORK_IDS)) == len(NETWORK_IDS) == len(NETWORK_CASES)
