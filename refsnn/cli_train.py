@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from refsnn.checkpoint import overwritable, writable_directory
 from refsnn.data import DATASETS
 from refsnn.neurons import NEURONS
 from refsnn.nn.encoding import ENCODINGS
@@ -16,6 +17,7 @@ from refsnn.nn.models import MODELS
 from refsnn.nn.optim import OPTIMIZERS
 from refsnn.nn.readout import READOUTS
 from refsnn.nn.schedule import SCHEDULES
+from refsnn.plots import FILES as PLOT_FILES
 from refsnn.train import Config
 
 DEFAULT = Config()
@@ -100,9 +102,9 @@ def run(args: argparse.Namespace) -> int:
         out = args.out or Path("runs") / (f"{config.data}-{config.model}-{config.neuron}-"
                                           f"T{config.steps}-seed{config.seed}")
         paths = {"checkpoint": out / "checkpoint.npz", "metrics": out / "metrics.json"}
-        for path in paths.values():
-            if path.exists() and not args.force:
-                raise FileExistsError(f"{path}: exists; pass --force to overwrite it")
+        plots = [out / name for name in PLOT_FILES] if args.plot else []
+        overwritable([*paths.values(), *plots], force=args.force)
+        writable_directory("out", out)
         from refsnn import train
 
         start = time.perf_counter()
@@ -114,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         if args.plot:
             from refsnn.plots import plot_run
 
-            written += plot_run(result, out)
+            written += plot_run(result, out, force=args.force)
     except (ValueError, ImportError, FileExistsError) as error:
         print(f"refsnn train: error: {error}", file=sys.stderr)
         return 2
