@@ -121,6 +121,9 @@ def _conformance_setup(args: argparse.Namespace) -> tuple:
     from refsnn.conformance.cases import ALL_IDS
 
     target = targets.load(args.target)
+    if args.expectations and not Path(args.expectations).is_file():
+        raise ValueError(f"expectations: expected a file of known disagreements, got "
+                         f"{args.expectations} (no such file)")
     entries = expectations.load(args.expectations) if args.expectations else ()
     if args.out is not None and Path(args.out).exists() and not args.force:
         raise ValueError(f"out: {args.out} exists; pass --force to overwrite it")

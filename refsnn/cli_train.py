@@ -120,6 +120,10 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, ImportError, FileExistsError) as error:
         print(f"refsnn train: error: {error}", file=sys.stderr)
         return 2
+    except MemoryError as error:  # e.g. --hidden 1000000000000
+        print(f"refsnn train: error: out of memory ({error}): reduce --hidden, --channels or "
+              "--batch", file=sys.stderr)
+        return 2
     final = result.history[-1]
     print(f"{config.data} {config.model} {config.neuron} T={config.steps}: test accuracy "
           f"{final['test_accuracy']:.4f}, test loss {final['test_loss']:.4f} after "

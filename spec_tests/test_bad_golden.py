@@ -212,8 +212,6 @@ def lying_header(shape: tuple) -> bytes:
 
 
 @pytest.mark.parametrize("change, problem", [
-    (lambda e: e.update({"h.npy": io.npy_bytes(np.zeros(10**4, np.float32))}),
-     "h: float32 [10000], expected float32 [10, 4]"),
     (lambda e: e.update({"h.npy": e["h.npy"][:128] + b"\0" * 10}), "h: 10 bytes of data"),
     (lambda e: e.update({"h.npy": lying_header((10**12,))}),
      "h: float32 [1000000000000], expected float32 [10, 4]"),
