@@ -129,7 +129,7 @@ def _read_state(path: Path, file_format: str, keys: tuple[str, ...]) -> tuple[di
         raise ValueError("not an .npz (zip) archive: damaged, truncated or another kind of file")
     with np.load(path, allow_pickle=False) as f:
         if "meta" not in f.files:
-            raise ValueError("no 'meta' entry")
+            raise ValueError("no 'meta' entry: not a refsnn state file")
         meta = json.loads(str(f["meta"]))
         if not isinstance(meta, dict):
             raise ValueError(f"its meta is a JSON {type(meta).__name__}, not an object")
