@@ -12,7 +12,7 @@ from hypothesis.extra import numpy as hnp
 
 from refsnn import IF, LIF, PLIF, MTNeuron, MultiThreshold, Ternary, surrogates, validation
 from refsnn.neurons.base import BACKENDS, Gradients, Trace
-from refsnn.nn import Adam, Linear, Sequential, readout
+from refsnn.nn import Adam, Linear, Sequential, losses, readout
 
 X = np.ones((3, 2))
 
@@ -274,3 +274,14 @@ def test_adam_accepts_numpy_floats_as_betas():
     assert Adam(params, betas=(np.float32(0.5), np.float64(0.25))).betas == (0.5, 0.25)
     with pytest.raises(ValueError, match=r"^betas\[1\]: expected a number in \[0, 1\), got 1.0"):
         Adam(params, betas=(np.float32(0.5), np.float32(1.0)))
+
+
+@pytest.mark.parametrize("loss", sorted(losses.LOSSES))
+@pytest.mark.parametrize("scores, labels, message", [
+    (np.array([[0.0, np.nan]]), np.array([0]), r"^scores: expected finite values .* nan at "
+                                               r"index \(0, 1\)"),
+    (np.zeros((0, 3)), np.zeros(0, dtype=np.int64), r"^scores: expected a batch of B >= 1 rows"),
+])
+def test_losses_refuse_nan_scores_and_an_empty_batch(loss, scores, labels, message):
+    with pytest.raises(ValueError, match=message):
+        losses.LOSSES[loss](scores, labels)
