@@ -167,15 +167,23 @@ class Surrogate:
         """``g(x)``: the surrogate of ``dS/dx``, in ``x``'s float dtype (float64 for integer
         or bool input)."""
         x = _real(x)
-        alpha, scale = x.dtype.type(self.alpha), x.dtype.type(self.scale)
+        alpha, scale = self._cast("alpha", x.dtype), self._cast("scale", x.dtype)
         return np.asarray(scale * type(self).g0(x, alpha), dtype=x.dtype)
 
     def primitive(self, x: np.ndarray) -> np.ndarray:
         """``phi(x)``: the smooth function whose derivative is ``g`` (``phi(0) = 1/2``), in the
         same dtype as :meth:`derivative`."""
         x = _real(x)
-        phi0 = type(self).phi0(x, x.dtype.type(self.alpha))
+        phi0 = type(self).phi0(x, self._cast("alpha", x.dtype))
         return np.asarray(0.5 + self.scale * (phi0 - 0.5), dtype=x.dtype)
+
+    def _cast(self, field: str, dtype: np.dtype) -> np.floating:
+        """A parameter in ``dtype``, refused if it overflows it (1e39 in float32)."""
+        value = getattr(self, field)
+        with np.errstate(over="ignore"):
+            cast = dtype.type(value)
+        validation.representable(f"{self.name}.{field}", cast, value)
+        return cast
 
 
 def _real(x: object) -> np.ndarray:

@@ -285,3 +285,11 @@ def test_adam_accepts_numpy_floats_as_betas():
 def test_losses_refuse_nan_scores_and_an_empty_batch(loss, scores, labels, message):
     with pytest.raises(ValueError, match=message):
         losses.LOSSES[loss](scores, labels)
+
+
+@pytest.mark.parametrize("method", ["derivative", "primitive"])
+def test_a_surrogate_alpha_that_overflows_float32_is_named(method):
+    surrogate = surrogates.Sigmoid(alpha=1e39)
+    with pytest.raises(ValueError, match=r"^sigmoid.alpha: expected values that float32 can hold"):
+        getattr(surrogate, method)(np.zeros(3, np.float32))
+    assert np.isfinite(getattr(surrogate, method)(np.zeros(3))).all()  # float64 holds 1e39
