@@ -185,12 +185,12 @@ def test_scalars_that_overflow_float32_are_named(make, v0, message, backend):
         make().forward(XR.astype(np.float32), v0, backend=backend)
 
 
-@pytest.mark.parametrize("backend", sorted(BACKENDS))
-def test_thresholds_that_overflow_float64_are_named(backend):
-    neuron = MTNeuron(neuron=LIF(v_threshold=1e300), thresholds=(1.0, 1e10), amplitudes=(1.0, 2.0))
-    with pytest.raises(ValueError, match=r"^thresholds \* v_threshold: expected values that "
+@pytest.mark.parametrize("name", ["thresholds", "amplitudes"])
+def test_thresholds_that_overflow_float64_are_refused_on_construction(name):
+    ratios = {"thresholds": (1.0, 0.5), "amplitudes": (1.0, 2.0)} | {name: (1.0, 1e10)}
+    with pytest.raises(ValueError, match=rf"^{name} \* v_threshold: expected values that "
                        r"float64 can hold .* got inf"):
-        neuron.forward(XR, backend=backend)
+        MTNeuron(neuron=LIF(v_threshold=1e300), mode="parallel", **ratios)
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered", "ignore:invalid value encountered")
