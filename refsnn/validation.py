@@ -126,7 +126,10 @@ def array(name: str, a: object, dtype: np.dtype, shape: tuple) -> np.ndarray:
 
 
 def overlaps(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether two arrays share memory (exactly; a problem too hard to solve counts as yes)."""
+    """Whether two arrays share memory (exactly; a problem too hard to solve counts as yes).
+    Disjoint memory bounds, the usual case, are decided first, cheaply."""
+    if not np.may_share_memory(a, b):
+        return False
     try:
         return bool(np.shares_memory(a, b, max_work=100_000))
     except np.exceptions.TooHardError:
@@ -165,10 +168,13 @@ def state(name: str, value: object, shape: tuple, dtype: np.dtype) -> np.ndarray
         _fail(name, f"a scalar or an array broadcastable to the neuron shape {shape}",
               f"shape {a.shape}")
     finite(name, a)
+    if a.dtype.kind == "f" and a.dtype.itemsize > np.dtype(dtype).itemsize:  # e.g. 1e39 -> f4
+        with np.errstate(over="ignore"):
+            narrowed = a.astype(dtype)
+        representable(name, narrowed, a)
+        a = narrowed
     out = np.empty(shape, dtype=dtype)
-    with np.errstate(over="ignore"):
-        out[...] = a
-    representable(name, out, a)
+    out[...] = a
     return out
 
 
