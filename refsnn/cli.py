@@ -160,9 +160,12 @@ def golden(args: argparse.Namespace) -> int:
     """Golden vectors (docs/golden.md): ``generate`` them, ``verify`` another
     implementation's results against them, or run the ``mutants`` test of the set.
 
-    Exit status of ``verify``: 1 if a case fails or is missing, 2 if a golden file or the
-    manifest is missing, damaged, stale or of an unknown schema, or if no case is selected.
-    ``generate``: 1 if a file would change without ``--force`` (nothing is written then).
+    Exit status of ``verify``: 0 if every selected case passed, 1 if a case fails or its
+    result file is missing, 2 on a bad argument (no results directory, no case selected, an
+    unreadable --cases file), 3 if the golden directory cannot be trusted (the manifest is
+    missing, not JSON, of another schema or breaks it; a golden file is missing, damaged or
+    stale). ``generate``: 1 if a file would change without ``--force`` (nothing is written
+    then), 2 if ``--out`` cannot be written or is not given outside the repository.
     ``mutants``: 1 if a planted bug passes every golden case.
     """
     from refsnn.golden.generate import generate
@@ -171,14 +174,32 @@ def golden(args: argparse.Namespace) -> int:
 
     try:
         if args.action == "generate":
-            return generate(args.out, force=args.force)
+            return generate(_golden_out(args.out), force=args.force)
         if args.action == "mutants":
             from refsnn.golden.mutants import mutation_test
             return mutation_test(args.golden)
         return verify(args.results, args.golden, args.only, args.cases)
-    except (GoldenError, ValueError) as error:  # a golden problem, or bad --only/--cases
+    except GoldenError as error:
+        print(f"refsnn golden: error: {error}", file=sys.stderr)
+        return 3
+    except ValueError as error:  # bad --out, --only or --cases
         print(f"refsnn golden: error: {error}", file=sys.stderr)
         return 2
+
+
+def _golden_out(out: Path | None) -> Path:
+    """``generate``'s directory, checked before any work: ``--out``, or without it ./golden
+    if it is a golden directory already (the repository's), so that a run elsewhere does not
+    create one in the working directory."""
+    from refsnn.checkpoint import writable_directory
+    from refsnn.golden.manifest import NAME
+
+    if out is None:
+        if not (Path("golden") / NAME).is_file():
+            raise ValueError("out: expected --out DIR (without it, ./golden is rewritten only "
+                             "where it is a golden directory already: the repository root)")
+        out = Path("golden")
+    return writable_directory("out", out)
 
 
 def _golden_parser(sub: argparse._SubParsersAction) -> None:
@@ -186,7 +207,8 @@ def _golden_parser(sub: argparse._SubParsersAction) -> None:
     actions = sub.add_parser("golden", help=golden.__doc__.splitlines()[0]).add_subparsers(
         dest="action", required=True)
     p = actions.add_parser("generate", help="regenerate every golden case file and the manifest")
-    p.add_argument("--out", type=Path, default=Path("golden"), help="directory (default golden)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="directory (default: ./golden if it holds a manifest already)")
     p.add_argument("--force", action="store_true", help="overwrite files whose content changed")
     p = actions.add_parser("verify", help="compare a directory of results with the golden files")
     p.add_argument("results", type=Path, help="directory of <case>.npz result files")

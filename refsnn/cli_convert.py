@@ -8,8 +8,9 @@ import sys
 import time
 from pathlib import Path
 
+from refsnn.checkpoint import overwritable, writable_directory
 from refsnn.cli_train import integer_list
-from refsnn.convert.experiment import METHODS, Config
+from refsnn.convert.experiment import METHODS, Config, ann_files
 from refsnn.data import DATASETS
 
 DEFAULT = Config()
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = Config(**{name: getattr(args, name) for name in Config.__dataclass_fields__
                            if hasattr(args, name)})
-        paths = _outputs(args)
+        paths = _outputs(args, config)
         if args.export_nir is not None:
             _refuse_nir_export()
         from refsnn.convert import experiment, report
@@ -123,8 +124,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _outputs(args: argparse.Namespace) -> dict[str, Path]:
-    """The files to write, checked before any work: none without --out."""
+def _outputs(args: argparse.Namespace, config: Config) -> dict[str, Path]:
+    """The files to write, checked before any work (the ANNs' too, unless --reuse loads
+    them): none without --out."""
     if args.out is None:
         if args.plot or args.reuse:
             raise ValueError("out: --plot and --reuse need --out DIR")
@@ -132,9 +134,9 @@ def _outputs(args: argparse.Namespace) -> dict[str, Path]:
     paths = {"json": args.out / "results.json"}
     if args.plot:
         paths["plot"] = args.out / "accuracy.png"
-    for path in paths.values():
-        if path.exists() and not args.force:
-            raise FileExistsError(f"{path}: exists; pass --force to overwrite it")
+    anns = [] if args.reuse else [args.out / "anns" / name for name in ann_files(config)]
+    overwritable([*paths.values(), *anns], force=args.force)
+    writable_directory("out", args.out / "anns")
     return paths
 
 

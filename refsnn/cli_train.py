@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from refsnn.checkpoint import overwritable, writable_directory
 from refsnn.data import DATASETS
 from refsnn.neurons import NEURONS
 from refsnn.nn.encoding import ENCODINGS
@@ -16,6 +17,7 @@ from refsnn.nn.models import MODELS
 from refsnn.nn.optim import OPTIMIZERS
 from refsnn.nn.readout import READOUTS
 from refsnn.nn.schedule import SCHEDULES
+from refsnn.plots import FILES as PLOT_FILES
 from refsnn.train import Config
 
 DEFAULT = Config()
@@ -107,9 +109,9 @@ def run(args: argparse.Namespace) -> int:
         paths = {"checkpoint": out / "checkpoint.npz", "metrics": out / "metrics.json"}
         if args.export_nir is not None:
             paths["nir"] = _check_nir_export(args, config)
-        for path in paths.values():
-            if path.exists() and not args.force:
-                raise FileExistsError(f"{path}: exists; pass --force to overwrite it")
+        plots = [out / name for name in PLOT_FILES] if args.plot else []
+        overwritable([*paths.values(), *plots], force=args.force)
+        writable_directory("out", out)
         from refsnn import train
 
         start = time.perf_counter()
@@ -126,9 +128,13 @@ def run(args: argparse.Namespace) -> int:
         if args.plot:
             from refsnn.plots import plot_run
 
-            written += plot_run(result, out)
+            written += plot_run(result, out, force=args.force)
     except (ValueError, ImportError, FileExistsError) as error:
         print(f"refsnn train: error: {error}", file=sys.stderr)
+        return 2
+    except MemoryError as error:  # e.g. --hidden 1000000000000
+        print(f"refsnn train: error: out of memory ({error}): reduce --hidden, --channels or "
+              "--batch", file=sys.stderr)
         return 2
     final = result.history[-1]
     print(f"{config.data} {config.model} {config.neuron} T={config.steps}: test accuracy "

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from refsnn.checkpoint import atomic_write
 from refsnn.nn import NeuronLayer
 from refsnn.nn.neuron_layer import get_param
 from refsnn.train import Run, encode
@@ -29,17 +30,22 @@ def _integer_ticks():
     return MaxNLocator(integer=True)
 
 
+FILES = ("curves.png", "raster.png", "membrane.png")
+"""The files :func:`plot_run` writes."""
+
+
 def plot_run(run: Run, out: str | Path, *, samples: int = 8, neurons: int = 64,
-             traces: int = 4) -> list[Path]:
+             traces: int = 4, force: bool = False) -> list[Path]:
     """Write ``curves.png`` (loss and accuracy per epoch, train and test), ``raster.png`` (the
     first spiking layer's output for ``samples`` test samples: neuron x time, the spike
     value as colour, so ternary and multi-level spikes show their sign and level) and
     ``membrane.png`` (``H`` after charge and ``V`` after reset of ``traces`` neurons of the
-    first test sample, with the threshold). Returns the paths."""
+    first test sample, with the threshold). Each is written atomically; an existing one is an
+    error unless ``force``. Returns the paths."""
     plt = _pyplot()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "curves.png", out / "raster.png", out / "membrane.png"]
+    paths = [out / name for name in FILES]
 
     epochs = [h["epoch"] for h in run.history]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
@@ -55,7 +61,7 @@ def plot_run(run: Run, out: str | Path, *, samples: int = 8, neurons: int = 64,
     c = run.config
     fig.suptitle(f"{c.data} {c.model} {c.neuron} T={c.steps}")
     fig.tight_layout()
-    fig.savefig(paths[0], dpi=100)
+    _save(fig, paths[0], force)
     plt.close(fig)
 
     x = run.dataset.x_test[:samples].astype(np.dtype(c.dtype))
@@ -74,7 +80,7 @@ def plot_run(run: Run, out: str | Path, *, samples: int = 8, neurons: int = 64,
            ylabel="neuron", title=f"spikes of the first spiking layer ({c.neuron})")
     fig.colorbar(shown, ax=ax, label="spike value")
     fig.tight_layout()
-    fig.savefig(paths[1], dpi=100)
+    _save(fig, paths[1], force)
     plt.close(fig)
 
     h = layer.trace.h.reshape(c.steps, len(x), -1)[:, 0, :traces]
@@ -97,6 +103,10 @@ def plot_run(run: Run, out: str | Path, *, samples: int = 8, neurons: int = 64,
     axes[-1, 0].set_xticks(t)
     fig.suptitle("membrane potential, first test sample")
     fig.tight_layout()
-    fig.savefig(paths[2], dpi=100)
+    _save(fig, paths[2], force)
     plt.close(fig)
     return paths
+
+
+def _save(fig, path: Path, force: bool) -> None:
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=100), force=force)

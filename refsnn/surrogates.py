@@ -164,16 +164,37 @@ class Surrogate:
             object.__setattr__(self, field, value)
 
     def derivative(self, x: np.ndarray) -> np.ndarray:
-        """``g(x)``: the surrogate of ``dS/dx``, in ``x``'s dtype."""
-        x = np.asarray(x)
-        alpha, scale = x.dtype.type(self.alpha), x.dtype.type(self.scale)
+        """``g(x)``: the surrogate of ``dS/dx``, in ``x``'s float dtype (float64 for integer
+        or bool input)."""
+        x = _real(x)
+        alpha, scale = self._cast("alpha", x.dtype), self._cast("scale", x.dtype)
         return np.asarray(scale * type(self).g0(x, alpha), dtype=x.dtype)
 
     def primitive(self, x: np.ndarray) -> np.ndarray:
-        """``phi(x)``: the smooth function whose derivative is ``g`` (``phi(0) = 1/2``)."""
-        x = np.asarray(x)
-        phi0 = type(self).phi0(x, x.dtype.type(self.alpha))
+        """``phi(x)``: the smooth function whose derivative is ``g`` (``phi(0) = 1/2``), in the
+        same dtype as :meth:`derivative`."""
+        x = _real(x)
+        phi0 = type(self).phi0(x, self._cast("alpha", x.dtype))
         return np.asarray(0.5 + self.scale * (phi0 - 0.5), dtype=x.dtype)
+
+    def _cast(self, field: str, dtype: np.dtype) -> np.floating:
+        """A parameter in ``dtype``, refused if it overflows it (1e39 in float32)."""
+        value = getattr(self, field)
+        with np.errstate(over="ignore"):
+            cast = dtype.type(value)
+        validation.representable(f"{self.name}.{field}", cast, value)
+        return cast
+
+
+def _real(x: object) -> np.ndarray:
+    """``x`` as a float array: integers and bools as float64 (never integer arithmetic); a
+    complex, string or object input is refused."""
+    x = np.asarray(x)
+    if x.dtype.kind in "biu":
+        return x.astype(np.float64)
+    if x.dtype.kind != "f":
+        raise ValueError(f"x: expected a real array (float, integer or bool), got dtype {x.dtype}")
+    return x
 
 
 def _canonical(name: str, code: int, alpha: float, aliases: tuple[str, ...] = ()):
@@ -206,6 +227,6 @@ _BY_NAME = {n: cls for cls in SURROGATES for n in (cls.name, *cls.aliases)}
 
 def get(name: str, **params: float) -> Surrogate:
     """Look a surrogate up by canonical name or alias, e.g. ``get("atan", alpha=2.0)``."""
-    if name not in _BY_NAME:
+    if not isinstance(name, str) or name not in _BY_NAME:
         raise ValueError(f"surrogate: expected one of {sorted(_BY_NAME)}, got {name!r}")
     return _BY_NAME[name](**params)

@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from refsnn import data as datasets
 from refsnn import surrogates, validation
-from refsnn.checkpoint import atomic_write, load_state, save_state
+from refsnn.checkpoint import atomic_write, describing, load_state, save_state
 from refsnn.neurons import LIF, NEURONS, Neuron
 from refsnn.nn import OPTIMIZERS, Sequential, encoding, losses, readout, schedule
 from refsnn.nn.models import MODELS
@@ -235,8 +235,9 @@ def _train(config: Config, progress: bool, dataset: datasets.Dataset | None) -> 
         optimizer.lr = schedule.SCHEDULES[config.schedule](config.lr, epoch, config.epochs)
         order = order_rng.permutation(len(x_train))
         total_loss, correct, seen = 0.0, 0, 0
+        # disable=None: no bar when stderr is not a terminal (a CI log), only the epoch lines
         bar = tqdm(range(0, len(order), config.batch), desc=f"epoch {epoch + 1}/{config.epochs}",
-                   disable=not progress, leave=True, dynamic_ncols=True)
+                   disable=None if progress else True, leave=True, dynamic_ncols=True)
         for start in bar:
             index = order[start:start + config.batch]
             labels = dataset.y_train[index]
@@ -278,10 +279,13 @@ def save_checkpoint(path: str | Path, run: Run, *, force: bool = False) -> Path:
 
 def load_checkpoint(path: str | Path) -> tuple[Sequential, Config]:
     """The network (rebuilt from the config, then its saved state loaded) and the config."""
-    meta, state = load_state(Path(path), CHECKPOINT_FORMAT)
-    config = Config.from_json(meta["config"])
-    net = build(config, tuple(meta["input_shape"]), meta["classes"])
-    net.load_state(state)
+    meta, state = load_state(Path(path), CHECKPOINT_FORMAT, ("config", "input_shape", "classes"))
+    config = meta["config"] if isinstance(meta["config"], dict) else {}
+    with describing(Path(path), state, [config.get("hidden", []), config.get("channels", []),
+                                        meta["classes"]]):
+        config = Config.from_json(meta["config"])
+        net = build(config, tuple(meta["input_shape"]), meta["classes"])
+        net.load_state(state)
     return net, config
 
 

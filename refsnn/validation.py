@@ -68,6 +68,7 @@ def time_series(name: str, x: object) -> np.ndarray:
     """
     if not isinstance(x, np.ndarray):
         _fail(name, "a numpy.ndarray of shape [T, ...]", type(x).__name__)
+    x = native(name, x)
     if x.dtype not in FLOAT_DTYPES:
         _fail(name, "dtype float32 or float64", x.dtype)
     if x.ndim < 1:
@@ -75,6 +76,16 @@ def time_series(name: str, x: object) -> np.ndarray:
     if x.shape[0] < 1:
         _fail(name, "T = x.shape[0] >= 1 time steps", f"shape {x.shape}")
     return x
+
+
+def native(name: str, a: np.ndarray) -> np.ndarray:
+    """Refuse a masked array (its mask would be ignored); return a non-native byte order
+    (big-endian data) as a native copy of the same values, any other array as it is."""
+    if isinstance(a, np.ma.MaskedArray):
+        _fail(name, "a plain numpy.ndarray (a mask would be ignored)", "a numpy.ma.MaskedArray")
+    if not a.dtype.isnative:
+        return a.astype(a.dtype.newbyteorder("="))
+    return a
 
 
 def all_finite(a: np.ndarray) -> bool:
@@ -85,34 +96,58 @@ def all_finite(a: np.ndarray) -> bool:
     return a.size == 0 or bool(np.isfinite(a.max()) and np.isfinite(a.min()))
 
 
-def finite(name: str, a: np.ndarray) -> None:
+def finite(name: str, a: np.ndarray, expected: str = "finite values (no NaN or inf)") -> None:
     """Check that an array has no NaN or infinity; the error names the first bad element."""
     if not all_finite(a):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
-        _fail(name, "finite values (no NaN or inf)", f"{a[bad]} at index {bad}")
+        _fail(name, expected, f"{a[bad]} at index {bad}")
 
 
 def like(name: str, a: object, reference: np.ndarray) -> np.ndarray:
     """Check an upstream gradient: a float array of ``reference``'s shape (finiteness is left
     to the backend, as for ``time_series``). It is returned in ``reference``'s dtype."""
+    if isinstance(a, np.ndarray):
+        a = native(name, a)
     if not isinstance(a, np.ndarray) or a.dtype not in FLOAT_DTYPES:
-        _fail(name, "a float32 or float64 numpy.ndarray", type(a).__name__)
+        got = f"dtype {a.dtype}" if isinstance(a, np.ndarray) else type(a).__name__
+        _fail(name, "a float32 or float64 numpy.ndarray", got)
     if a.shape != reference.shape:
         _fail(name, f"shape {reference.shape} (the shape of x)", f"shape {a.shape}")
     return a.astype(reference.dtype, copy=False)
 
 
-def output(name: str, a: object, reference: np.ndarray, shape: tuple | None = None) -> None:
-    """Check a caller-provided output buffer: a C-contiguous, writeable array of ``reference``'s
-    dtype and ``shape`` (default: its shape) that does not overlap ``reference``."""
-    shape = reference.shape if shape is None else shape
-    if not isinstance(a, np.ndarray) or a.dtype != reference.dtype or a.shape != shape:
+def array(name: str, a: object, dtype: np.dtype, shape: tuple) -> np.ndarray:
+    """Check that ``a`` is an ndarray of exactly ``dtype`` and ``shape`` (e.g. a hand-built
+    ``Trace``'s arrays)."""
+    if not isinstance(a, np.ndarray) or a.dtype != dtype or a.shape != shape:
         got = f"{a.dtype} {a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
-        _fail(name, f"a {reference.dtype} array of shape {shape}", got)
+        _fail(name, f"a {dtype} array of shape {shape}", got)
+    return a
+
+
+def overlaps(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays share memory (exactly; a problem too hard to solve counts as yes).
+    Disjoint memory bounds, the usual case, are decided first, cheaply."""
+    if not np.may_share_memory(a, b):
+        return False
+    try:
+        return bool(np.shares_memory(a, b, max_work=100_000))
+    except np.exceptions.TooHardError:
+        return True
+
+
+def output(name: str, a: object, reference: np.ndarray, others: dict[str, np.ndarray]) -> None:
+    """Check a caller-provided output buffer: a C-contiguous, writeable array of
+    ``reference``'s dtype and shape that shares no memory with any of ``others`` (the inputs
+    and the other outputs, by name)."""
+    array(name, a, reference.dtype, reference.shape)
     if not (a.flags.c_contiguous and a.flags.writeable):
         _fail(name, "a C-contiguous, writeable array", "a non-contiguous or read-only one")
-    if np.may_share_memory(a, reference):
-        _fail(name, "an array that does not overlap the input", "an overlapping one")
+    others = {other: b for other, b in others.items() if b is not None}
+    for other, b in others.items():
+        if overlaps(a, b):
+            _fail(name, f"an array that does not overlap {', '.join(others)}",
+                  f"one that overlaps {other}")
 
 
 def state(name: str, value: object, shape: tuple, dtype: np.dtype) -> np.ndarray:
@@ -120,6 +155,8 @@ def state(name: str, value: object, shape: tuple, dtype: np.dtype) -> np.ndarray
 
     ``value`` may be a scalar or an array that broadcasts to ``shape`` without changing it.
     """
+    if isinstance(value, np.ma.MaskedArray):
+        native(name, value)
     a = np.asarray(value)
     if a.dtype.kind not in "iuf":
         _fail(name, "a real scalar or array", f"dtype {a.dtype}")
@@ -131,6 +168,22 @@ def state(name: str, value: object, shape: tuple, dtype: np.dtype) -> np.ndarray
         _fail(name, f"a scalar or an array broadcastable to the neuron shape {shape}",
               f"shape {a.shape}")
     finite(name, a)
+    if a.dtype.kind == "f" and a.dtype.itemsize > np.dtype(dtype).itemsize:  # e.g. 1e39 -> f4
+        with np.errstate(over="ignore"):
+            narrowed = a.astype(dtype)
+        representable(name, narrowed, a)
+        a = narrowed
     out = np.empty(shape, dtype=dtype)
     out[...] = a
     return out
+
+
+def representable(name: str, cast: object, value: object) -> None:
+    """Check that ``cast``, a finite ``value`` cast to a float dtype, did not overflow it
+    (1e39 is finite in float64 but inf in float32)."""
+    cast = np.asarray(cast)
+    if not all_finite(cast):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(cast))[0])
+        got = np.broadcast_to(np.asarray(value), cast.shape)[bad]
+        _fail(name, f"values that {cast.dtype} can hold (|value| <= "
+              f"{np.finfo(cast.dtype).max:.4g})", f"{got}, which overflows it")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis.extra import numpy as hnp
 
-from refsnn import IF, LIF, PLIF, surrogates, validation
-from refsnn.neurons.base import BACKENDS
+from refsnn import IF, LIF, PLIF, MTNeuron, MultiThreshold, Ternary, surrogates, validation
+from refsnn.neurons.base import BACKENDS, Gradients, Trace
+from refsnn.nn import Adam, Linear, Sequential, losses, readout
 
 X = np.ones((3, 2))
 
@@ -117,3 +119,177 @@ def test_v0_accepts_exactly_the_shapes_that_broadcast_to_the_neuron_shape(v0_sha
     state = validation.state("v0", v0, shape, np.float32)
     assert state.dtype == np.float32
     np.testing.assert_array_equal(state, np.broadcast_to(v0, shape))
+
+
+# --- regressions of the bad-input audit (issue 16) -------------------------------------------
+
+RNG = np.random.default_rng(0)
+XR = RNG.normal(0.6, 1.0, (6, 10))
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_output_trace_arrays_that_alias_each_other_are_refused(backend):
+    neuron, buffer = LIF(v_reset=None), np.empty_like(XR)
+    out = Trace(x=XR, v0=np.zeros(10), spikes=buffer, h=buffer, v=np.empty_like(XR))
+    with pytest.raises(ValueError, match=r"^out.h: expected an array that does not overlap "
+                       r"x, out.spikes, got one that overlaps out.spikes"):
+        neuron.forward(XR, out=out, backend=backend)
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+@pytest.mark.parametrize("alias", ["grad_spikes", "trace.h", "trace.spikes", "out.x"])
+def test_output_gradients_that_alias_an_input_are_refused(alias, backend):
+    neuron = Ternary(neuron=LIF())
+    trace, grad = neuron.forward(XR, backend=backend), RNG.normal(size=XR.shape)
+    buffers = {"grad_spikes": grad, "trace.h": trace.h, "trace.spikes": trace.spikes,
+               "out.x": np.empty_like(XR)}
+    grad_x = buffers[alias]
+    grad_v0 = grad_x[0] if alias == "out.x" else np.empty(10)  # out.v0 inside out.x
+    with pytest.raises(ValueError, match=rf"^out.(x|v0): expected an array that does not "
+                       rf"overlap .*, got one that overlaps {re.escape(alias)}$"):
+        neuron.backward(trace, grad, out=Gradients(x=grad_x, v0=grad_v0, params={}),
+                        backend=backend)
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+@pytest.mark.parametrize("field, value, message", [
+    ("spikes", np.ones((1, 1)), r"^trace.spikes: expected a float64 array of shape \(6, 10\), "
+                                r"got float64 \(1, 1\)"),
+    ("v0", np.ones(2), r"^trace.v0: expected a float64 array of shape \(10,\), got float64"),
+    ("h", XR.astype(np.float32), r"^trace.h: expected a float64 array .* got float32"),
+    ("v", [[0.0]], r"^trace.v: expected a float64 array .* got list"),
+    ("x", XR[:, :3], r"^trace.v0: expected a float64 array of shape \(3,\)"),
+])
+def test_a_hand_built_trace_is_checked_before_any_kernel(field, value, message, backend):
+    neuron = LIF()
+    fields = dataclasses.asdict(neuron.forward(XR, backend=backend)) | {field: value}
+    with pytest.raises(ValueError, match=message):
+        neuron.backward(Trace(**fields), np.ones_like(XR), backend=backend)
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+@pytest.mark.parametrize("make, v0, message", [
+    (LIF, 1e39, r"^v0: expected values that float32 can hold .* got 1e\+39"),
+    (lambda: LIF(v_reset=-1e39), None, r"^v_reset: expected values that float32 can hold"),
+    (lambda: LIF(surrogate=surrogates.Sigmoid(alpha=1e39)), None, r"^surrogate.alpha: "),
+    (lambda: LIF(surrogate=surrogates.Sigmoid(scale=1e39)), None, r"^surrogate.scale: "),
+    (lambda: Ternary(neuron=LIF(), amplitude=1e39), None, r"^amplitude: "),
+    (lambda: IF(v_threshold=1e39), None, r"^v_threshold: .* got 1e\+39, which overflows it"),
+    (lambda: MultiThreshold(neuron=LIF(v_threshold=1e38), levels=8), None,
+     r"^\(levels \+ 1\) \* v_threshold / 2: "),
+    (lambda: MTNeuron(neuron=LIF(v_threshold=1e38), thresholds=(1.0, 8.0),
+                      amplitudes=(1.0, 2.0)), None, r"^thresholds \* v_threshold: "),
+])
+def test_scalars_that_overflow_float32_are_named(make, v0, message, backend):
+    with pytest.raises(ValueError, match=message):
+        make().forward(XR.astype(np.float32), v0, backend=backend)
+
+
+@pytest.mark.parametrize("name", ["thresholds", "amplitudes"])
+def test_thresholds_that_overflow_float64_are_refused_on_construction(name):
+    ratios = {"thresholds": (1.0, 0.5), "amplitudes": (1.0, 2.0)} | {name: (1.0, 1e10)}
+    with pytest.raises(ValueError, match=rf"^{name} \* v_threshold: expected values that "
+                       r"float64 can hold .* got inf"):
+        MTNeuron(neuron=LIF(v_threshold=1e300), mode="parallel", **ratios)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered", "ignore:invalid value encountered")
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_a_membrane_overflow_of_finite_input_is_an_error(backend):
+    x = np.full((3, 4), 3e38, np.float32)  # H[1] = 3e38 - 1 + 3e38 overflows float32
+    with pytest.raises(ValueError, match=r"^h: expected a membrane that float32 can hold .* "
+                       r"got inf at index \(1, 0\)"):
+        IF(v_reset=None).forward(x, backend=backend)
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_masked_input_is_refused_and_big_endian_input_accepted(backend):
+    with pytest.raises(ValueError, match=r"^x: expected a plain numpy.ndarray .*MaskedArray"):
+        LIF().forward(np.ma.masked_array(XR, XR > 1), backend=backend)
+    with pytest.raises(ValueError, match=r"^v0: expected a plain numpy.ndarray"):
+        LIF().forward(XR, np.ma.masked_array(np.zeros(10)), backend=backend)
+    for dtype in (">f8", ">f4"):
+        swapped, native = XR.astype(dtype), XR.astype(dtype[1:])
+        got, want = LIF().forward(swapped, backend=backend), LIF().forward(native, backend=backend)
+        np.testing.assert_array_equal(got.v, want.v)
+        np.testing.assert_array_equal(LIF().backward(got, native.astype(dtype)).x,
+                                      LIF().backward(want, native).x)
+
+
+@pytest.mark.parametrize("method", ["derivative", "primitive"])
+@pytest.mark.parametrize("surrogate", [cls(alpha=0.5) for cls in surrogates.SURROGATES])
+def test_surrogates_of_integer_and_bool_input_are_computed_in_float(surrogate, method):
+    integers = np.array([0, 1, 2])
+    want = getattr(surrogate, method)(integers.astype(np.float64))
+    got = getattr(surrogate, method)(integers)
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(getattr(surrogate, method)(np.array([False, True])), want[:2])
+
+
+def test_surrogate_values_of_integer_input_by_hand():
+    # sigmoid g = alpha s (1 - s), s = 1/(1 + e^(-alpha x)); alpha = 0.5, x = 0: 0.5/4 = 0.125
+    # (an integer computation gave 0); arctan phi = 1/2 + arctan(pi/2 * 2 * 1)/pi = 0.9019...
+    assert surrogates.Sigmoid(alpha=0.5).derivative(np.array([0]))[0] == 0.125
+    np.testing.assert_allclose(surrogates.Arctan(alpha=2.0).primitive(np.array([1])),
+                               [0.5 + np.arctan(np.pi) / np.pi], rtol=1e-15)
+
+
+@pytest.mark.parametrize("x", [np.array([1.0], dtype=object), "a", np.array([1j]), None])
+def test_surrogates_refuse_non_real_input(x):
+    for method in ("derivative", "primitive"):
+        with pytest.raises(ValueError, match=r"^x: expected a real array .* got dtype"):
+            getattr(surrogates.Sigmoid(), method)(x)
+
+
+@pytest.mark.parametrize("name", [["sigmoid"], {"sigmoid": 1}])
+def test_surrogate_lookup_by_a_non_string(name):
+    with pytest.raises(ValueError, match=r"^surrogate: expected one of .* got"):
+        surrogates.get(name)
+
+
+@pytest.mark.parametrize("steps, message", [
+    (-1, r"^steps: expected an integer >= 1, got -1"),
+    (0, r"^steps: expected an integer >= 1, got 0"),
+    (2.5, r"^steps: expected an integer >= 1, got float 2.5"),
+])
+def test_mean_over_time_backward_with_bad_steps(steps, message):
+    with pytest.raises(ValueError, match=message):
+        readout.mean_over_time_backward(np.ones((2, 3)), steps)
+
+
+def test_sequential_errors_show_the_shape_of_the_run():
+    net = Sequential(Linear(8, 3, rng=0))
+    with pytest.raises(ValueError, match=r"^layers\[0\] \(Linear\) got the run of shape \(5, 8\) "
+                       r"\[T, B, \.\.\.\] as one batch \[T\*B, \.\.\.\]: x: expected shape"):
+        net.forward(np.ones((5, 8)))
+    net.forward(np.ones((4, 5, 8)))
+    with pytest.raises(ValueError, match=r"^layers\[0\] \(Linear\) got the run of shape "
+                       r"\(4, 4, 3\)"):
+        net.backward(np.ones((4, 4, 3)))
+
+
+def test_adam_accepts_numpy_floats_as_betas():
+    params = Linear(2, 2, rng=0).parameters()
+    assert Adam(params, betas=(np.float32(0.5), np.float64(0.25))).betas == (0.5, 0.25)
+    with pytest.raises(ValueError, match=r"^betas\[1\]: expected a number in \[0, 1\), got 1.0"):
+        Adam(params, betas=(np.float32(0.5), np.float32(1.0)))
+
+
+@pytest.mark.parametrize("loss", sorted(losses.LOSSES))
+@pytest.mark.parametrize("scores, labels, message", [
+    (np.array([[0.0, np.nan]]), np.array([0]), r"^scores: expected finite values .* nan at "
+                                               r"index \(0, 1\)"),
+    (np.zeros((0, 3)), np.zeros(0, dtype=np.int64), r"^scores: expected a batch of B >= 1 rows"),
+])
+def test_losses_refuse_nan_scores_and_an_empty_batch(loss, scores, labels, message):
+    with pytest.raises(ValueError, match=message):
+        losses.LOSSES[loss](scores, labels)
+
+
+@pytest.mark.parametrize("method", ["derivative", "primitive"])
+def test_a_surrogate_alpha_that_overflows_float32_is_named(method):
+    surrogate = surrogates.Sigmoid(alpha=1e39)
+    with pytest.raises(ValueError, match=r"^sigmoid.alpha: expected values that float32 can hold"):
+        getattr(surrogate, method)(np.zeros(3, np.float32))
+    assert np.isfinite(getattr(surrogate, method)(np.zeros(3))).all()  # float64 holds 1e39

@@ -70,6 +70,14 @@ def test_clamp_quantize_rounds_the_product_once():
     assert Fraction(0.3) * 10 < 3 and ClampQuantize(5, 10).index(np.array([0.3]))[0] == 3
 
 
+def test_clamp_quantize_is_index_first_not_clamp_first_at_saturation():
+    """docs/conversion.md's example: T = 61, q = 113 and a z above T/q saturate at n = T = 61;
+    the clamp-first form floor(q clip(z, 0, T/q)) gives 60, because q fl(T/q) rounds below T."""
+    steps, levels, z = 61, 113, 0.6789382907351376
+    assert z * levels > steps and np.floor(levels * min(z, steps / levels)) == steps - 1
+    assert ClampQuantize(steps, levels).index(np.array([z]))[0] == steps
+
+
 class _AuthorsQuantization(torch.autograd.Function):
     """The authors' ``Quantization`` (examples/MNIST/mnsit_vr.py), restated: forward
     ``floor(x q) / q``, backward ``hardtanh(grad)``."""

@@ -281,7 +281,7 @@ def damage_truncate(path: Path) -> None:
 def test_a_damaged_or_missing_golden_file_is_an_error_naming_it(copy, capsys, damage):
     assert verify_cli(copy) == 0
     damage(copy / "golden" / f"{CASE}.npz")
-    assert verify_cli(copy) == 2
+    assert verify_cli(copy) == 3
     err = capsys.readouterr().err
     assert f"{CASE}.npz" in err and ("sha256" in err or "missing" in err)
 
@@ -293,7 +293,7 @@ def test_an_unreadable_golden_file_with_a_matching_hash_is_an_error(copy, capsys
     entry = next(e for e in json.loads(text)["cases"] if e["name"] == CASE)
     text = text.replace(entry["sha256"], io.sha256(path.read_bytes()))
     (copy / "golden" / manifest.NAME).write_text(text)
-    assert verify_cli(copy) == 2
+    assert verify_cli(copy) == 3
     assert f"{CASE}.npz: not a readable .npz" in capsys.readouterr().err
 
 
@@ -305,7 +305,7 @@ def test_an_unreadable_golden_file_with_a_matching_hash_is_an_error(copy, capsys
 def test_an_unknown_schema_or_damaged_manifest_is_an_error(copy, capsys, edit, message):
     path = copy / "golden" / manifest.NAME
     path.write_text(edit(path.read_text()))
-    assert verify_cli(copy) == 2
+    assert verify_cli(copy) == 3
     err = capsys.readouterr().err
     assert str(path) in err and message in err
 

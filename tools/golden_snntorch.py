@@ -3,7 +3,9 @@
     python tools/golden_snntorch.py results/snntorch [--golden golden]
     refsnn golden verify results/snntorch --cases results/snntorch/cases.txt
 
-It reads only the golden files (numpy, json) and runs snnTorch; refsnn is not used.
+It runs snnTorch on the golden files' inputs; refsnn is used only to read the manifest and the
+case files through the validated reader (refsnn.golden.manifest: a case file is a plain name in
+the golden directory, hash-checked), so nothing is read or written outside those directories.
 
 snnTorch's ``Leaky(beta, threshold, spike_grad, reset_mechanism, reset_delay=False)`` computes,
 per step, ``R = Heaviside(U[t-1] - threshold)`` (detached), ``U = beta U[t-1] + X - R threshold``,
@@ -22,13 +24,14 @@ gradient reaches the surrogate rounded to float32.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 import snntorch as snn
 import torch
 from snntorch import surrogate
+
+from refsnn.golden import manifest
 
 SPIKE_GRADS = {"arctan": lambda alpha: surrogate.atan(alpha=alpha),
                "sigmoid": lambda alpha: surrogate.sigmoid(slope=alpha),
@@ -80,9 +83,8 @@ def write_results(golden: Path, out: Path) -> list[str]:
     returns their names."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for case in json.loads((golden / "manifest.json").read_text())["cases"]:
-        with np.load(golden / case["file"]) as data:
-            arrays = dict(data)
+    for case in manifest.load(golden)["cases"]:
+        arrays = manifest.load_case(golden, case)
         if expressible(case, arrays):
             np.savez(out / case["file"], **run(case, arrays))
             written.append(case["name"])

@@ -10,7 +10,7 @@ comments; docs/conversion.md says what is sourced and what refsnn chose.
 rule       what it does                                                here
 =========  ==========================================================  =======================
 VR         train the ANN with the clamped, quantized activation        :class:`ClampQuantize`
-           ``floor(q clip(z, 0, T/q)) / q`` (the AAAI 2021 paper's
+           ``clip(floor(q z), 0, T) / q`` (the AAAI 2021 paper's
            CQ training), so that T spikes can express it exactly
 ICE        the input quantized on three grids (q, q + 1, q - 1)         :class:`InputExpansion`
 ASG        a layer integrates the mean of its input window             :class:`TimeAverage`

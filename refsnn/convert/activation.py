@@ -18,7 +18,8 @@ from refsnn.nn.layer import Layer, float_array, gradient
 class ClampQuantize(Layer):
     """``a = n / q`` with the level index ``n = clip(floor(q z), 0, T)``, i.e.
 
-        a = floor(q clip(z, 0, T/q)) / q          (the two are equal in exact arithmetic)
+        a = floor(q clip(z, 0, T/q)) / q          (the two are equal in exact arithmetic;
+                                                   in floating point see below)
 
     with ``T = steps`` (the SNN's time window: the largest spike count) and ``q = levels``
     (the grid step ``1/q``). ``a`` takes the ``T + 1`` values ``0, 1/q, ..., T/q``; a neuron
@@ -28,8 +29,12 @@ class ClampQuantize(Layer):
     (github.com/zhangluyan9/Low-latency-SNNs) applies ``torch.clamp(x, 0, T/q)`` then
     ``floor(x q) / q`` after every BatchNorm (examples/MNIST/mnsit_vr.py, ``Quantization``).
     refsnn computes the integer index first, so ``n`` does not depend on the rounding of
-    ``T/q``. The product ``q z`` is rounded once before the floor (as in the authors' code), so
-    where the exact product lies within half an ulp below an integer the rounding decides:
+    ``T/q``: the clamp-first form can give ``(T - 1)/q`` at saturation where ``q fl(T/q)``
+    rounds below ``T`` (T = 61, q = 113, z = 0.6789382907351376: ``n = 61`` here, 60 there;
+    of the default table's pairs, T = 1, 2, 4, ..., 32 with ceiling 0.8, none is affected,
+    but T = 31 with q = 39 is). The product ``q z`` is rounded once before the floor (as in
+    the authors' code), so where the exact product lies within half an ulp below an integer
+    the rounding decides:
     ``z = 0.3`` (stored as 0.29999999999999998890) with ``q = 10`` gives ``q z = 3.0`` and
     ``n = 3``.
 

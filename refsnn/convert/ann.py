@@ -21,7 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from refsnn import validation
-from refsnn.checkpoint import load_state, save_state
+from refsnn.checkpoint import describing, load_state, save_state
 from refsnn.convert.activation import ClampQuantize, InputExpansion, ReLU
 from refsnn.nn import Adam, Flatten, Linear, Sequential, losses, readout, schedule
 from refsnn.nn.batchnorm import BatchNorm
@@ -168,10 +168,13 @@ def describe(model: str, input_shape: tuple, classes: int, activation: Activatio
 def load(path: Path) -> tuple[Sequential, dict]:
     """The ANN saved by :func:`save` (rebuilt from its meta, then its state loaded) and the
     meta."""
-    meta, state = load_state(path, ANN_FORMAT)
-    size = {k: tuple(v) for k, v in meta["size"].items()}
-    net = MODELS[meta["model"]](tuple(meta["input_shape"]), meta["classes"],
-                                Activation(**meta["activation"]), rng=0, dtype=meta["dtype"],
-                                **size)
-    net.load_state(state)
+    keys = ("model", "input_shape", "classes", "activation", "size", "dtype")
+    meta, state = load_state(path, ANN_FORMAT, keys)
+    sizes = list(meta["size"].values()) if isinstance(meta["size"], dict) else []
+    with describing(Path(path), state, [*sizes, meta["classes"]]):
+        size = {k: tuple(v) for k, v in meta["size"].items()}
+        net = MODELS[meta["model"]](tuple(meta["input_shape"]), meta["classes"],
+                                    Activation(**meta["activation"]), rng=0,
+                                    dtype=meta["dtype"], **size)
+        net.load_state(state)
     return net, meta

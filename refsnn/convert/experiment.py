@@ -99,7 +99,9 @@ class Config:
             validation.choice("methods", name, tuple(METHODS))
         validation.real_scalar("ceiling", self.ceiling, minimum=0.0, inclusive=False)
         anns.Training(self.epochs, self.batch, self.lr)  # validates them
-        validation.real_scalar("percentile", self.percentile, minimum=0.0, inclusive=False)
+        if not 50.0 <= validation.real_scalar("percentile", self.percentile) <= 100.0:
+            raise ValueError(f"percentile: expected a value in [50, 100] (a lambda at or above "
+                             f"the median activation), got {self.percentile}")
         validation.real_scalar("ctt_rate", self.ctt_rate, minimum=0.0)
         validation.integer("ctt_epochs", self.ctt_epochs, minimum=0)
         validation.real_scalar("tau", self.tau, minimum=1.0, allow_inf=True)
@@ -180,7 +182,7 @@ def _run_seed(config: Config, seed: int, results: Results, progress: bool,
     cache: dict[tuple, Sequential] = {}
 
     def trained(kind: tuple, steps: int) -> Sequential:
-        key = kind if kind[0] == "relu" else (*kind, steps)
+        key = _ann_key(kind, steps)
         if key not in cache:
             activation = anns.Activation(kind[0], steps, levels_for(steps, config.ceiling),
                                          kind[1])
@@ -214,8 +216,7 @@ def _ann(config: Config, dataset: datasets.Dataset, activation: anns.Activation,
     meta = anns.describe(config.model, dataset.shape, dataset.classes, activation, size,
                          config.dtype, training, seed)
     meta["data"] = config.data
-    variant = "relu" if key[0] == "relu" else f"cq{'-ice' if key[1] else ''}-T{key[2]}"
-    name = f"{config.data}-{config.model}-{variant}-seed{seed}"
+    name = _ann_name(config, key, seed)
 
     def fresh() -> Sequential:
         net = anns.MODELS[config.model](dataset.shape, dataset.classes, activation,
@@ -225,6 +226,25 @@ def _ann(config: Config, dataset: datasets.Dataset, activation: anns.Activation,
                           rng=np.random.default_rng(streams[1]), progress=progress,
                           desc=f"training {name}")
     return store.get(name, meta, fresh)
+
+
+def _ann_key(kind: tuple, steps: int) -> tuple:
+    """Which ANN a method of ``kind`` uses at ``steps``: the ReLU one is shared by every T."""
+    return kind if kind[0] == "relu" else (*kind, steps)
+
+
+def _ann_name(config: Config, key: tuple, seed: int) -> str:
+    """The name (and file stem) of the ANN of ``key``: ``("relu", False)`` or ``(kind, ice,
+    steps)``."""
+    variant = "relu" if key[0] == "relu" else f"cq{'-ice' if key[1] else ''}-T{key[2]}"
+    return f"{config.data}-{config.model}-{variant}-seed{seed}"
+
+
+def ann_files(config: Config) -> list[str]:
+    """The file names of every ANN :func:`run` trains (and saves in ``ann_dir``)."""
+    kinds = {METHODS[name].ann_kind for name in config.methods}
+    keys = {_ann_key(kind, steps) for kind in kinds for steps in config.steps}
+    return sorted(f"{_ann_name(config, key, seed)}.npz" for key in keys for seed in config.seeds)
 
 
 def _convert(config: Config, method: Method, ann: Sequential, x_train: np.ndarray,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import zipfile
 from pathlib import Path
 
@@ -49,6 +50,51 @@ def read_npz(data: bytes) -> dict[str, np.ndarray]:
     """The arrays of an ``.npz`` held in memory (no pickles); raises on a damaged file."""
     with np.load(io.BytesIO(data), allow_pickle=False) as archive:
         return {key: archive[key] for key in archive.files}
+
+
+class Mismatch(ValueError):
+    """An array of a result file whose ``.npy`` header gives another dtype or shape."""
+
+
+_HEADER_READERS = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}
+
+
+def read_arrays(path: Path, wanted: dict[str, tuple[np.dtype, tuple]]
+                ) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Read only the ``wanted`` arrays ``{key: (dtype, shape)}`` of the ``.npz`` at ``path``.
+
+    Each is read after its ``.npy`` header showed that dtype (in either byte order; returned
+    in the native one) and that shape, so no entry can make the reader decompress or allocate
+    more than the wanted arrays need (:class:`Mismatch` names the first that differs). A
+    wanted array the file lacks is left out. Returns the arrays and the names of the file's
+    other entries. A damaged file raises what zipfile and numpy raise."""
+    arrays = {}
+    with zipfile.ZipFile(path) as archive:
+        names = [info.filename for info in archive.infolist()]
+        if len(set(names)) != len(names):
+            raise Mismatch(f"duplicate entries {sorted({n for n in names if names.count(n) > 1})}")
+        entries = {name.removesuffix(".npy"): name for name in names}
+        for key, (dtype, shape) in wanted.items():
+            if key in entries:
+                with archive.open(entries[key]) as file:
+                    arrays[key] = _read_npy(file, key, np.dtype(dtype), tuple(shape))
+    return arrays, sorted(set(entries) - set(wanted))
+
+
+def _read_npy(file, key: str, dtype: np.dtype, shape: tuple) -> np.ndarray:
+    version = npy.read_magic(file)
+    if version not in _HEADER_READERS:
+        raise Mismatch(f"{key}: .npy format version {version}, expected 1.0 or 2.0")
+    found_shape, fortran, found = _HEADER_READERS[version](file)
+    if found.newbyteorder("<") != dtype.newbyteorder("<") or found_shape != shape:
+        raise Mismatch(f"{key}: {found.str if not found.isnative else found} "
+                       f"{list(found_shape)}, expected {dtype} {list(shape)}")
+    size = math.prod(shape) * found.itemsize
+    data = file.read(size)
+    if len(data) != size:
+        raise Mismatch(f"{key}: {len(data)} bytes of data, expected {size} (truncated)")
+    array = np.frombuffer(data, found).reshape(shape, order="F" if fortran else "C")
+    return array.astype(found.newbyteorder("="), order="C")
 
 
 def json_bytes(data: object, depth: int = 3) -> bytes:

@@ -22,6 +22,8 @@ truncated, stale or of another schema raises :class:`GoldenError` naming the fil
 from __future__ import annotations
 
 import json
+import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -104,44 +106,154 @@ def output_keys(entry: dict) -> list[str]:
 
 
 def load(directory: Path) -> dict:
-    """The manifest of a golden directory, checked for its schema and structure."""
-    path = directory / NAME
-    try:
-        manifest = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise GoldenError(f"{path}: missing (write it with `refsnn golden generate`)") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise GoldenError(f"{path}: not valid JSON, damaged or truncated ({error})") from None
+    """The manifest of a golden directory, validated as a schema before any use.
+
+    This is the one reader of a manifest (``refsnn golden verify``, the tools): a manifest that
+    is missing, not JSON, of another schema version or that breaks the schema of this module's
+    docstring raises :class:`GoldenError` naming the file and the first problem. The schema:
+    every required key; case names and file names of letters, digits, ``_ . + -`` (no path,
+    so a case file stays inside the golden directory), unique; a SHA-256 of 64 hex digits;
+    dtype float32 or float64; shapes lists of integers >= 0 for every input and output;
+    tolerances ``atol`` and ``rtol`` finite and >= 0 for every group and learnable parameter.
+    """
+    path = Path(directory) / NAME
+    manifest = _read_json(path)
     if not isinstance(manifest, dict) or manifest.get("schema_version") != SCHEMA_VERSION:
         version = manifest.get("schema_version") if isinstance(manifest, dict) else None
         raise GoldenError(f"{path}: schema_version {version!r} is not {SCHEMA_VERSION}, the "
                           "only one this refsnn reads")
-    cases = manifest.get("cases")
-    if not isinstance(cases, list) or not all(_well_formed(entry) for entry in cases):
-        raise GoldenError(f"{path}: 'cases' is not a list of case entries with "
-                          f"{sorted(_ENTRY_KEYS)}")
+    problem = _cases_problem(manifest.get("cases"))
+    if problem:
+        raise GoldenError(f"{path}: {problem}")
     return manifest
 
 
-_ENTRY_KEYS = {"name", "file", "sha256", "description", "model", "dtype", "shapes",
-               "tolerances"}
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise GoldenError(f"{path}: missing; pass --golden DIR, the golden/ directory of the "
+                          "refsnn repository (or a copy of it)") from None
+    except OSError as error:
+        raise GoldenError(f"{path}: not a readable file ({error.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise GoldenError(f"{path}: not valid JSON, damaged or truncated ({error})") from None
 
 
-def _well_formed(entry: object) -> bool:
-    return (isinstance(entry, dict) and entry.keys() >= _ENTRY_KEYS
-            and isinstance(entry["file"], str) and Path(entry["file"]).name == entry["file"]
-            and isinstance(entry["shapes"], dict) and isinstance(entry["tolerances"], dict)
-            and entry["tolerances"].keys() >= {*GROUPS, "parameter_gradients"})
+_ENTRY_KEYS = ("name", "file", "sha256", "description", "model", "dtype", "shapes",
+               "tolerances")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _cases_problem(cases: object) -> str:
+    """What is wrong with the manifest's ``cases`` (empty if nothing)."""
+    if not isinstance(cases, list):
+        return f"cases: expected a list of case entries, got {type(cases).__name__}"
+    seen = set()
+    for i, entry in enumerate(cases):
+        problem = _entry_problem(entry)
+        if not problem and entry["name"] in seen:
+            problem = "name: expected a name no other case has, got a duplicate"
+        if problem:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            return f"cases[{i}] ({name!r}): {problem}"
+        seen.add(entry["name"])
+    return ""
+
+
+def _entry_problem(entry: object) -> str:
+    """What is wrong with one case entry (empty if nothing)."""
+    if not isinstance(entry, dict):
+        return f"expected an object, got {type(entry).__name__}"
+    missing = [key for key in _ENTRY_KEYS if key not in entry]
+    if missing:
+        return f"expected the keys {list(_ENTRY_KEYS)}, missing {missing}"
+    name, file = entry["name"], entry["file"]
+    checks = [
+        ("name", isinstance(name, str) and _SAFE_NAME.fullmatch(name),
+         "a name of letters, digits, '_', '.', '+', '-'"),
+        ("file", file == f"{name}.npz", "'<name>.npz', a file in the golden directory"),
+        ("sha256", isinstance(entry["sha256"], str) and _SHA256.fullmatch(entry["sha256"]),
+         "64 lowercase hex digits"),
+        ("description", isinstance(entry["description"], str), "a string"),
+        ("model", isinstance(entry["model"], dict), "an object (refsnn.golden.spec)"),
+        ("dtype", entry["dtype"] in ("float32", "float64"), "'float32' or 'float64'"),
+    ]
+    for key, ok, expected in checks:
+        if not ok:
+            return f"{key}: expected {expected}, got {entry[key]!r}"
+    return _shapes_problem(entry["shapes"]) or _tolerances_problem(entry)
+
+
+def _shapes_problem(shapes: object) -> str:
+    if not isinstance(shapes, dict):
+        return f"shapes: expected an object, got {type(shapes).__name__}"
+    missing = [key for key in (*INPUTS, *OUTPUTS) if key not in shapes]
+    if missing:
+        return f"shapes: expected every input and output, missing {missing}"
+    for key, shape in shapes.items():
+        if key not in (*INPUTS, *OUTPUTS) and not _parameter(key):
+            return f"shapes: expected the keys of 'arrays', got {key!r}"
+        if not (isinstance(shape, list) and all(_count(n) for n in shape)):
+            return f"shapes[{key!r}]: expected a list of integers >= 0, got {shape!r}"
+    return ""
+
+
+def _tolerances_problem(entry: dict) -> str:
+    tolerances = entry["tolerances"]
+    if not isinstance(tolerances, dict) or not isinstance(
+            tolerances.get("parameter_gradients"), dict):
+        return ("tolerances: expected an object with 'parameter_gradients' and "
+                f"{list(GROUPS)}, got {tolerances!r}")
+    names = sorted(key.removeprefix("grad_param_") for key in entry["shapes"] if _parameter(key))
+    if sorted(tolerances["parameter_gradients"]) != names:
+        return (f"tolerances['parameter_gradients']: expected the parameters {names} (those of "
+                f"shapes), got {sorted(tolerances['parameter_gradients'])}")
+    groups = {f"[{group!r}]": tolerances.get(group) for group in GROUPS} | {
+        f"['parameter_gradients'][{name!r}]": tolerances["parameter_gradients"][name]
+        for name in names}
+    for label, tolerance in groups.items():
+        if not (isinstance(tolerance, dict) and all(_tolerance(tolerance.get(bound))
+                                                    for bound in ("atol", "rtol"))):
+            return (f"tolerances{label}: expected {{'atol', 'rtol'}}, each a finite number "
+                    f">= 0, got {tolerance!r}")
+    return ""
+
+
+def _parameter(key: str) -> bool:
+    return key.startswith("grad_param_") and key.removeprefix("grad_param_").isidentifier()
+
+
+def _count(n: object) -> bool:
+    return isinstance(n, int) and not isinstance(n, bool) and n >= 0
+
+
+def _tolerance(value: object) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and value >= 0)
+
+
+def nbytes(entry: dict, key: str) -> int:
+    """The bytes of a case's array ``key``'s data, from the manifest's shape and dtype."""
+    return math.prod(entry["shapes"][key]) * np.dtype(dtype(entry, key)).itemsize
 
 
 def load_case(directory: Path, entry: dict) -> dict[str, np.ndarray]:
-    """The arrays of one golden file, after checking its SHA-256 against the manifest and
-    its arrays against the manifest's shapes and dtypes."""
-    path = directory / entry["file"]
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise GoldenError(f"{path}: missing, but listed in the manifest") from None
+    """The arrays of one golden file (an ``entry`` of :func:`load`), after checking that it is
+    a regular file inside ``directory`` no larger than its arrays need, its SHA-256 against
+    the manifest's, and its arrays against the manifest's shapes and dtypes."""
+    path = Path(directory) / entry["file"]
+    if not path.exists():
+        raise GoldenError(f"{path}: missing, but listed in the manifest")
+    if not path.is_file() or path.resolve().parent != Path(directory).resolve():
+        raise GoldenError(f"{path}: expected a regular file in the golden directory, got "
+                          f"{'a directory' if path.is_dir() else 'something else'}")
+    limit = sum(nbytes(entry, key) + ENTRY_OVERHEAD for key in entry["shapes"])
+    if path.stat().st_size > limit:
+        raise GoldenError(f"{path}: {path.stat().st_size} bytes, more than the {limit} its "
+                          "arrays in the manifest need")
+    data = path.read_bytes()
     digest = io.sha256(data)
     if digest != entry["sha256"]:
         raise GoldenError(f"{path}: sha256 {digest} does not match the manifest's "
@@ -156,3 +268,8 @@ def load_case(directory: Path, entry: dict) -> dict[str, np.ndarray]:
         raise GoldenError(f"{path}: arrays (dtype, shape) {found} do not match the manifest's "
                           f"{listed}")
     return arrays
+
+
+ENTRY_OVERHEAD = 1024
+"""Bytes an ``.npz`` may hold per array besides its data: the ``.npy`` header (128 bytes as
+written here) and the zip's local and central headers (about 100 bytes with the name)."""

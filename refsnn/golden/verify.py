@@ -2,14 +2,18 @@
 
 A results directory holds one ``<case>.npz`` per golden case, with that implementation's
 ``spikes``, ``h``, ``v``, ``grad_x``, ``grad_v0`` and ``grad_param_<name>`` computed from the
-golden file's inputs. Every golden file is checked against the manifest's SHA-256 before any
-result is compared (a golden problem raises ``GoldenError``: never a pass). Each array must
-match the golden one's shape and dtype, then lie within its tolerance group's
-``atol + rtol |expected|``, element by element.
+golden file's inputs. The manifest is validated as a schema and every golden file is checked
+against the manifest's SHA-256 before any result is compared (a golden problem raises
+``GoldenError``: never a pass). A result file is read from its ``.npy`` headers: only those
+output arrays, each after its header showed the golden shape and dtype (big-endian data is
+accepted), so no file can make the verifier decompress or allocate more than the golden arrays
+need; its other arrays are reported as ignored. Each array must then lie within its tolerance
+group's ``atol + rtol |expected|``, element by element.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +34,7 @@ class Row:
     error: float = 0.0
     allowed: float = 0.0
     problem: str = ""
+    extra: tuple[str, ...] = ()  # arrays of the result file that are not outputs (ignored)
 
     @property
     def passed(self) -> bool:
@@ -45,6 +50,8 @@ def compare(entry: dict, expected: dict[str, np.ndarray], got: dict[str, np.ndar
         if key not in got:
             return Row(entry["name"], problem=f"missing array {key!r}")
         want, have = expected[key], np.asarray(got[key])
+        if not have.dtype.isnative:  # big-endian data: the same values
+            have = have.astype(have.dtype.newbyteorder("="))
         if have.shape != want.shape or have.dtype != want.dtype:
             return Row(entry["name"], problem=f"{key}: {have.dtype} {list(have.shape)}, "
                        f"expected {want.dtype} {list(want.shape)}")
@@ -81,11 +88,15 @@ def check(entry: dict, expected: dict[str, np.ndarray], results: Path) -> Row:
     path = results / entry["file"]
     if not path.is_file():
         return Row(entry["name"], problem=f"missing result file {path}")
+    wanted = {key: (expected[key].dtype, expected[key].shape)
+              for key in manifest.output_keys(entry)}
     try:
-        got = io.read_npz(path.read_bytes())
+        got, extra = io.read_arrays(path, wanted)
+    except io.Mismatch as error:
+        return Row(entry["name"], problem=str(error))
     except Exception as error:  # the implementation's file: a failure, not a crash
         return Row(entry["name"], problem=f"unreadable result file {path} ({error})")
-    return compare(entry, expected, got)
+    return dataclasses.replace(compare(entry, expected, got), extra=tuple(extra))
 
 
 def patterns(only: list[str] | None, cases: Path | None) -> list[str]:
@@ -140,7 +151,8 @@ def verify(results: Path, golden: Path, only: list[str] | None = None,
 
 def _format(row: Row, width: int) -> str:
     verdict = "pass" if row.passed else "FAIL"
+    extra = f"  (extra arrays ignored: {', '.join(row.extra)})" if row.extra else ""
     if row.problem:
-        return f"{row.name:<{width}}  {verdict:<6}  {row.problem}"
+        return f"{row.name:<{width}}  {verdict:<6}  {row.problem}{extra}"
     return (f"{row.name:<{width}}  {verdict:<6}  {row.ratio:>8.3g}  {row.where:<22} "
-            f"{row.error:>9.2g}  {row.allowed:>9.2g}")
+            f"{row.error:>9.2g}  {row.allowed:>9.2g}{extra}")

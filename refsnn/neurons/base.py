@@ -88,20 +88,23 @@ class Neuron:
         surrogate's primitive, making the whole run differentiable; this test mode is how the
         BPTT gradients are checked against finite differences.
         ``out``: a previous ``Trace`` of the same shape and dtype whose ``spikes``, ``h`` and
-        ``v`` arrays are overwritten instead of allocating new ones (as NumPy's ``out=``).
+        ``v`` arrays are overwritten instead of allocating new ones (as NumPy's ``out=``);
+        they must not share memory with ``x`` or with each other.
         """
         x = validation.time_series("x", x)
+        charge, params = self._scalars(x.dtype)
         v0 = validation.state("v0", self.rest_potential if v0 is None else v0, x.shape[1:],
                               x.dtype)
         module = _backend(backend)
         if validation.flag("smooth", smooth) and backend != "numpy":
             raise ValueError(f"smooth: expected False with backend={backend!r} (the smooth "
                              "test mode is implemented by the NumPy reference only), got True")
-        spikes, h, v = _outputs(out, Trace, ("spikes", "h", "v"), x)
+        spikes, h, v = _outputs(out, Trace, {"spikes": x, "h": x, "v": x}, {"x": x})
         phi = self.surrogate.primitive if smooth else None
-        charge, params = self._scalars(x.dtype)
         if not module.forward(x, v0, charge, self.kind, params, phi, spikes, h, v):
             validation.finite("x", x)
+            validation.finite("h", h, f"a membrane that {x.dtype} can hold (finite x, v0 and "
+                              "parameters overflowed it)")
         return Trace(x=x, v0=v0, spikes=spikes, h=h, v=v)
 
     def backward(self, trace: Trace, grad_spikes: np.ndarray, grad_v: np.ndarray | None = None,
@@ -110,17 +113,17 @@ class Neuron:
 
         Returns dL/dx, dL/dv0 and dL/d(every learnable scalar). With ``detach_reset`` the
         reset's spike is a constant. ``out``: a previous ``Gradients`` whose ``x`` and ``v0``
-        arrays are overwritten.
+        arrays are overwritten (they must not share memory with each other, the gradients or
+        the trace). A hand-built ``trace`` is checked first: its arrays must have ``trace.x``'s
+        dtype and the shapes ``forward`` gives them.
         """
-        if not isinstance(trace, Trace):
-            raise ValueError(f"trace: expected the Trace returned by forward, got "
-                             f"{type(trace).__name__}")
+        arrays = _checked_trace(trace)
         grad_spikes = validation.like("grad_spikes", grad_spikes, trace.x)
         if grad_v is not None:
             grad_v = validation.like("grad_v", grad_v, trace.x)
         module = _backend(backend)
-        (grad_x,) = _outputs(out, Gradients, ("x",), trace.x)
-        (grad_v0,) = _outputs(out, Gradients, ("v0",), trace.v0)
+        grad_x, grad_v0 = _outputs(out, Gradients, {"x": trace.x, "v0": trace.v0},
+                                   arrays | {"grad_spikes": grad_spikes, "grad_v": grad_v})
         charge, params = self._scalars(trace.x.dtype)
         grad_k, grad_params, finite = module.backward(
             trace, grad_spikes, grad_v, charge, self.kind, params, type(self.surrogate).g0,
@@ -138,7 +141,14 @@ class Neuron:
         (the neuron is immutable) and kept with the instance."""
         cache = self.__dict__.setdefault("_scalars_by_dtype", {})
         if dtype not in cache:
-            cache[dtype] = (self._charge(dtype), self.kind_params(dtype))
+            with np.errstate(over="ignore"):
+                charge, params = self._charge(dtype), self.kind_params(dtype)
+                wide = self._charge(np.float64)._asdict() | self.kind_params(np.float64)._asdict()
+            for field, value in (charge._asdict() | params._asdict()).items():
+                if isinstance(value, np.floating | np.ndarray) and value.dtype.kind == "f":
+                    validation.representable(_PARAMETER_NAMES.get(field, field), value,
+                                             wide[field])
+            cache[dtype] = (charge, params)
         return cache[dtype]
 
     def _charge(self, dtype: np.dtype) -> Charge:
@@ -149,15 +159,41 @@ class Neuron:
                       cast(1) - k)
 
 
-def _outputs(out: object, kind: type, names: tuple[str, ...], like: np.ndarray) -> list:
-    """Fresh arrays shaped like ``like``, or ``out``'s (checked) arrays of those names."""
+_PARAMETER_NAMES = {"k": "1/tau", "v_rest": "v_reset", "alpha": "surrogate.alpha",
+                    "scale": "surrogate.scale", "thresholds": "thresholds * v_threshold",
+                    "amplitudes": "amplitudes * v_threshold",
+                    "mid": "(levels + 1) * v_threshold / 2", "a_min": "amplitudes * v_threshold"}
+"""The user-facing name of a parameter that a charge or ``Params`` field is cast from."""
+
+
+def _checked_trace(trace: object) -> dict[str, np.ndarray]:
+    """A (possibly hand-built) ``Trace``'s arrays by name, after checking that they have
+    ``trace.x``'s dtype and the shapes ``forward`` gives them."""
+    if not isinstance(trace, Trace):
+        raise ValueError(f"trace: expected the Trace returned by forward, got "
+                         f"{type(trace).__name__}")
+    x = validation.time_series("trace.x", trace.x)
+    if x is not trace.x:
+        raise ValueError("trace.x: expected a native-byte-order array, got a byte-swapped one")
+    validation.array("trace.v0", trace.v0, x.dtype, x.shape[1:])
+    for name in ("spikes", "h", "v"):
+        validation.array(f"trace.{name}", getattr(trace, name), x.dtype, x.shape)
+    return {f"trace.{name}": getattr(trace, name) for name in ("x", "v0", "spikes", "h", "v")}
+
+
+def _outputs(out: object, kind: type, likes: dict[str, np.ndarray],
+             inputs: dict[str, np.ndarray | None]) -> list:
+    """Fresh arrays shaped like ``likes``' values, or ``out``'s (checked) arrays of those
+    names; none may share memory with ``inputs`` or with another output."""
     if out is None:
-        return [np.empty_like(like, order="C") for _ in names]
+        return [np.empty_like(like, order="C") for like in likes.values()]
     if not isinstance(out, kind):
         raise ValueError(f"out: expected a {kind.__name__} or None, got {type(out).__name__}")
-    for name in names:
-        validation.output(f"out.{name}", getattr(out, name), like)
-    return [getattr(out, name) for name in names]
+    others = dict(inputs)
+    for name, like in likes.items():
+        validation.output(f"out.{name}", getattr(out, name), like, others)
+        others[f"out.{name}"] = getattr(out, name)
+    return [getattr(out, name) for name in likes]
 
 
 def _backend(name: str) -> ModuleType:

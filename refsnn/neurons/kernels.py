@@ -130,8 +130,8 @@ def _forward_kernel(kind):
             for t in range(steps):
                 xt, st, ht, vt = x[t, lo:hi], spikes[t, lo:hi], h[t, lo:hi], v[t, lo:hi]
                 for j in range(hi - lo):
-                    bad |= _nonfinite(xt[j])  # reported by the caller
                     hj = _charge(membrane[j], xt[j], k, v_rest, decay_input)
+                    bad |= _nonfinite(hj)  # a non-finite x[t] or an overflow: the caller says
                     o = fire(hj, p)
                     membrane[j] = reset(hj, o, p)
                     ht[j], st[j], vt[j] = hj, o, membrane[j]
@@ -211,7 +211,8 @@ def _chunks(n):
 
 def forward(x, v0, c, kind, p, phi, spikes, h, v):
     """Same contract as :func:`refsnn.neurons.reference.forward` (no smooth mode: ``phi=None``;
-    the outputs must be C-contiguous)."""
+    the outputs must be C-contiguous), except that every step is computed when ``x`` has a
+    non-finite value."""
     steps = x.shape[0]
     x2 = _flat(x, steps)
     nonfinite = np.zeros(_chunks(x2.shape[1]), dtype=np.bool_)

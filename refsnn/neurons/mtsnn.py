@@ -152,6 +152,10 @@ class MTNeuron(OnNeuron):
                              f"(visited from high to low), got {thresholds}")
         self._set("thresholds", thresholds)
         self._set("amplitudes", amplitudes)
+        with np.errstate(over="ignore"):  # finite ratios times a finite V can overflow
+            for name, ratios in (("thresholds", thresholds), ("amplitudes", amplitudes)):
+                validation.representable(f"{name} * v_threshold",
+                                         np.array(ratios) * self.neuron.v_threshold, np.inf)
         v_reset, lowest = self.neuron.v_reset, min(thresholds) * self.neuron.v_threshold
         if v_reset is not None and v_reset >= lowest:
             raise ValueError(f"neuron.v_reset: expected a value < the lowest threshold "

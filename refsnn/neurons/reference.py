@@ -22,7 +22,8 @@ from refsnn.validation import all_finite
 def forward(x, v0, c, kind, p, phi, spikes, h, v):
     """Fill ``spikes``, ``h``, ``v`` (shaped like ``x``); ``phi`` selects the smooth mode.
 
-    Returns whether ``x`` was all finite (nothing is computed if not)."""
+    Returns whether ``x`` (nothing is computed if not) and then every membrane ``h`` were all
+    finite (finite inputs and parameters can still overflow the membrane)."""
     if not all_finite(x):
         return False
     v_prev = v0
@@ -32,7 +33,7 @@ def forward(x, v0, c, kind, p, phi, spikes, h, v):
         spikes[t] = o
         v[t] = kind.reset(h[t], o, p)
         v_prev = v[t]
-    return True
+    return all_finite(h)
 
 
 def backward(trace, grad_spikes, grad_v, c, kind, p, g0, detach_reset, grad_x, grad_v0):

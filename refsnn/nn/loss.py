@@ -8,6 +8,16 @@ from refsnn import validation
 from refsnn.nn.layer import float_array
 
 
+def _scores(scores: object) -> np.ndarray:
+    """Check the readout: a float ``[B, C]`` array with B >= 1 and only finite values (a NaN
+    score would make the loss NaN)."""
+    float_array("scores", scores, None, rank=2, shape="[B, C]")
+    if scores.shape[0] == 0:
+        raise ValueError(f"scores: expected a batch of B >= 1 rows, got shape {scores.shape}")
+    validation.finite("scores", scores)
+    return scores
+
+
 def _labels(labels: object, scores: np.ndarray) -> np.ndarray:
     batch, classes = scores.shape
     if not isinstance(labels, np.ndarray) or labels.dtype.kind not in "iu":
@@ -29,7 +39,7 @@ def cross_entropy(scores: np.ndarray, labels: np.ndarray) -> tuple[float, np.nda
     ``dL/dr = (softmax(r) - onehot(labels)) / B``. The log-softmax subtracts each row's maximum
     first, so it never overflows.
     """
-    float_array("scores", scores, None, rank=2, shape="[B, C]")
+    scores = _scores(scores)
     labels = _labels(labels, scores)
     shifted = scores - scores.max(axis=1, keepdims=True)
     log_z = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -50,7 +60,7 @@ def mse_count(scores: np.ndarray, labels: np.ndarray, *, correct_rate: float = 1
 
     ``dL/dr = 2 (r - target) / (B C)``.
     """
-    float_array("scores", scores, None, rank=2, shape="[B, C]")
+    scores = _scores(scores)
     labels = _labels(labels, scores)
     on = validation.real_scalar("correct_rate", correct_rate)
     off = validation.real_scalar("incorrect_rate", incorrect_rate)

@@ -89,10 +89,9 @@ class Adam(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, lr, weight_decay)
-        if not isinstance(betas, tuple | list) or len(betas) != 2 or \
-                not all(isinstance(b, float | int) and 0.0 <= b < 1.0 for b in betas):
+        if not isinstance(betas, tuple | list) or len(betas) != 2:
             raise ValueError(f"betas: expected two numbers in [0, 1), got {betas!r}")
-        self.betas = (float(betas[0]), float(betas[1]))
+        self.betas = tuple(_beta(f"betas[{i}]", b) for i, b in enumerate(betas))
         self.eps = validation.real_scalar("eps", eps, minimum=0.0)
         self.m = [np.zeros_like(p.value) for p in self.params]
         self.v = [np.zeros_like(p.value) for p in self.params]
@@ -104,6 +103,14 @@ class Adam(Optimizer):
                    self.m[i].reshape(-1), self.v[i].reshape(-1), cast(b2), cast(1.0 - b1),
                    cast(1.0 - b2), cast(math.sqrt(1.0 - b2 ** self.steps)), cast(self.eps),
                    cast(self.lr / (1.0 - b1 ** self.steps)))
+
+
+def _beta(name: str, value: object) -> float:
+    """A decay rate of Adam: a real number (any NumPy float too) in [0, 1)."""
+    value = validation.real_scalar(name, value, minimum=0.0)
+    if value >= 1.0:
+        raise ValueError(f"{name}: expected a number in [0, 1), got {value}")
+    return value
 
 
 @nb.njit(cache=True, error_model="numpy")

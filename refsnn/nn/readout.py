@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from refsnn import validation
 from refsnn.nn.layer import float_array
 
 
@@ -22,6 +23,7 @@ def mean_over_time(y: np.ndarray) -> np.ndarray:
 def mean_over_time_backward(grad: np.ndarray, steps: int) -> np.ndarray:
     """dL/dy from dL/dr for :func:`mean_over_time`: ``dL/dy[t] = dL/dr / T`` for every t."""
     float_array("grad", grad, None, rank=2, shape="[B, C]")
+    steps = validation.integer("steps", steps, minimum=1)
     return np.broadcast_to(grad / grad.dtype.type(steps), (steps, *grad.shape)).copy()
 
 

@@ -47,8 +47,8 @@ class Sequential(Layer):
         :meth:`forward`'s result; layer-level conformance compares them all)."""
         float_array("x", x, None, rank=tuple(range(2, 33)), shape="[T, B, ...]")
         out = [x]
-        for layer in self.layers:
-            out.append(_per_step(layer.forward, out[-1], training=training))
+        for i, layer in enumerate(self.layers):
+            out.append(_per_step(layer.forward, out[-1], i, training=training))
         return out[1:]
 
     def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
@@ -58,8 +58,9 @@ class Sequential(Layer):
         with_params = [i for i, layer in enumerate(self.layers) if layer.parameters()]
         first = 0 if validation.flag("input_grad", input_grad) or not with_params \
             else with_params[0]
-        for layer in reversed(self.layers[first + (not input_grad):]):
-            grad = _per_step(layer.backward, grad)
+        start = first + (not input_grad)
+        for i in reversed(range(start, len(self.layers))):
+            grad = _per_step(self.layers[i].backward, grad, i)
         if input_grad:
             return grad
         if with_params:
@@ -121,12 +122,17 @@ class Sequential(Layer):
         return f"Sequential({inner}\n)"
 
 
-def _per_step(method, x: np.ndarray, **kwargs) -> np.ndarray:
+def _per_step(method, x: np.ndarray, index: int, **kwargs) -> np.ndarray:
     """Apply a layer's ``forward`` or ``backward`` to a run ``x[T, B, ...]``: a temporal
-    layer gets it as is, a stateless one as the batch ``[T B, ...]``."""
+    layer gets it as is, a stateless one as the batch ``[T B, ...]`` (its error then says so,
+    with the shape of the run: the user never saw the batch's)."""
     if method.__self__.temporal:
         return method(x, **kwargs)
-    y = method(_batch(x), **kwargs)
+    try:
+        y = method(_batch(x), **kwargs)
+    except ValueError as error:
+        raise ValueError(f"layers[{index}] ({type(method.__self__).__name__}) got the run of "
+                         f"shape {x.shape} [T, B, ...] as one batch [T*B, ...]: {error}") from None
     return y.reshape(*x.shape[:2], *y.shape[1:])
 
 
