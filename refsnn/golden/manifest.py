@@ -117,7 +117,7 @@ def load(directory: Path) -> dict:
     tolerances ``atol`` and ``rtol`` finite and >= 0 for every group and learnable parameter.
     """
     path = Path(directory) / NAME
-    manifest = _read_json(path)
+    manifest = read_json(path)
     if not isinstance(manifest, dict) or manifest.get("schema_version") != SCHEMA_VERSION:
         version = manifest.get("schema_version") if isinstance(manifest, dict) else None
         raise GoldenError(f"{path}: schema_version {version!r} is not {SCHEMA_VERSION}, the "
@@ -128,7 +128,9 @@ def load(directory: Path) -> dict:
     return manifest
 
 
-def _read_json(path: Path) -> object:
+def read_json(path: Path) -> object:
+    """A manifest's JSON document; GoldenError naming the file if it is missing, not a
+    readable file (e.g. a directory) or not JSON. Every manifest reader starts here."""
     try:
         return json.loads(path.read_bytes())
     except FileNotFoundError:
@@ -234,6 +236,18 @@ def _tolerance(value: object) -> bool:
             and math.isfinite(value) and value >= 0)
 
 
+def listed_file(directory: Path, name: str) -> Path:
+    """``directory / name``, a file a manifest lists: GoldenError unless it is a regular file
+    directly inside ``directory`` (no path may lead a golden file elsewhere)."""
+    path = Path(directory) / name
+    if not path.exists():
+        raise GoldenError(f"{path}: missing, but listed in the manifest")
+    if not path.is_file() or path.resolve().parent != Path(directory).resolve():
+        raise GoldenError(f"{path}: expected a regular file in the golden directory, got "
+                          f"{'a directory' if path.is_dir() else 'something else'}")
+    return path
+
+
 def nbytes(entry: dict, key: str) -> int:
     """The bytes of a case's array ``key``'s data, from the manifest's shape and dtype."""
     return math.prod(entry["shapes"][key]) * np.dtype(dtype(entry, key)).itemsize
@@ -243,12 +257,7 @@ def load_case(directory: Path, entry: dict) -> dict[str, np.ndarray]:
     """The arrays of one golden file (an ``entry`` of :func:`load`), after checking that it is
     a regular file inside ``directory`` no larger than its arrays need, its SHA-256 against
     the manifest's, and its arrays against the manifest's shapes and dtypes."""
-    path = Path(directory) / entry["file"]
-    if not path.exists():
-        raise GoldenError(f"{path}: missing, but listed in the manifest")
-    if not path.is_file() or path.resolve().parent != Path(directory).resolve():
-        raise GoldenError(f"{path}: expected a regular file in the golden directory, got "
-                          f"{'a directory' if path.is_dir() else 'something else'}")
+    path = listed_file(directory, entry["file"])
     limit = sum(nbytes(entry, key) + ENTRY_OVERHEAD for key in entry["shapes"])
     if path.stat().st_size > limit:
         raise GoldenError(f"{path}: {path.stat().st_size} bytes, more than the {limit} its "

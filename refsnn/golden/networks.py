@@ -25,7 +25,6 @@ threshold.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -186,18 +185,20 @@ def contents() -> dict[str, bytes]:
 def is_directory(golden: Path) -> bool:
     """Whether ``golden`` holds network cases (its manifest says ``"kind": "network"``)."""
     try:
-        return json.loads((Path(golden) / manifest.NAME).read_bytes()).get("kind") == "network"
-    except (OSError, ValueError, AttributeError):
+        document_ = manifest.read_json(Path(golden) / manifest.NAME)
+    except manifest.GoldenError:
         return False
+    return isinstance(document_, dict) and document_.get("kind") == "network"
 
 
 def load(golden: Path) -> dict:
     """The network manifest of ``golden``, checked for its schema and its entries' keys."""
     path = Path(golden) / manifest.NAME
-    document_ = json.loads(path.read_bytes())
-    if document_.get("schema_version") != manifest.SCHEMA_VERSION:
-        raise manifest.GoldenError(f"{path}: schema_version {document_.get('schema_version')!r} "
-                                   f"is not {manifest.SCHEMA_VERSION}")
+    document_ = manifest.read_json(path)
+    version = document_.get("schema_version") if isinstance(document_, dict) else None
+    if version != manifest.SCHEMA_VERSION:
+        raise manifest.GoldenError(f"{path}: schema_version {version!r} is not "
+                                   f"{manifest.SCHEMA_VERSION}")
     keys = {"name", "file", "sha256", "kind", "model", "dtype", "shapes", "tolerances"}
     if not all(isinstance(e, dict) and e.keys() >= keys for e in document_.get("cases", [None])):
         raise manifest.GoldenError(f"{path}: 'cases' is not a list of network case entries "

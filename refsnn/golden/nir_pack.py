@@ -127,42 +127,28 @@ def is_pack(directory: Path) -> bool:
     """Whether ``directory`` holds a NIR pack manifest (``refsnn golden verify`` dispatches on
     it: ``--golden golden/nir``)."""
     try:
-        return "kept_node_types" in _read_json(directory / manifest.NAME)
+        document = manifest.read_json(directory / manifest.NAME)
     except manifest.GoldenError:
         return False
+    return isinstance(document, dict) and "kept_node_types" in document
 
 
 def load(directory: Path) -> dict:
     """The pack's manifest, checked for its schema, with every file checked against its
     SHA-256 (a problem raises :class:`refsnn.golden.manifest.GoldenError` naming the file)."""
     path = directory / manifest.NAME
-    document = _read_json(path)
+    document = manifest.read_json(path)
     if not isinstance(document, dict) or document.get("schema_version") != SCHEMA_VERSION:
         raise manifest.GoldenError(f"{path}: expected a NIR pack manifest of schema_version "
                                    f"{SCHEMA_VERSION}")
     for case in document["cases"]:
         for key, digest in (("graph", "graph_sha256"), ("trace", "sha256")):
-            _check_sha(directory / case[key], case[digest])
+            _check_sha(manifest.listed_file(directory, case[key]), case[digest])
     return document
 
 
-def _read_json(path: Path) -> dict:
-    import json
-
-    try:
-        return json.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise manifest.GoldenError(f"{path}: missing (write it with `refsnn golden generate`)"
-                                   ) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise manifest.GoldenError(f"{path}: not valid JSON ({error})") from None
-
-
 def _check_sha(path: Path, digest: str) -> None:
-    try:
-        found = io.sha256(path.read_bytes())
-    except FileNotFoundError:
-        raise manifest.GoldenError(f"{path}: missing, but listed in the manifest") from None
+    found = io.sha256(path.read_bytes())
     if found != digest:
         raise manifest.GoldenError(f"{path}: sha256 {found} does not match the manifest's "
                                    f"{digest}: the file is damaged, truncated or stale")

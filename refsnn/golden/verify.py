@@ -89,7 +89,7 @@ def check(entry: dict, expected: dict[str, np.ndarray], results: Path) -> Row:
     if not path.is_file():
         return Row(entry["name"], problem=f"missing result file {path}")
     wanted = {key: (expected[key].dtype, expected[key].shape)
-              for key in manifest.output_keys(entry)}
+              for key in _schema(entry).output_keys(entry)}
     try:
         got, extra = io.read_arrays(path, wanted)
     except io.Mismatch as error:
