@@ -29,7 +29,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-TARGETS = ("refsnn", "refsnn_numpy", "spikingjelly", "snntorch", "norse")
+TARGETS = ("refsnn", "refsnn_numpy", "spikingjelly", "snntorch", "norse", "sinabs")
 """Every target, by name: refsnn's own backends first, then the peers."""
 
 
