@@ -1,5 +1,5 @@
-"""The ``refsnn`` command: ``info``, ``check``, ``conformance`` and ``golden`` (subcommands in a
-table)."""
+"""The ``refsnn`` command: ``info``, ``check``, ``conformance``, ``golden`` and ``fuzz``
+(subcommands in a table)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import numpy as np
 
 import refsnn
 from refsnn import cli_convert, cli_train, targets
+from refsnn.fuzz import cli as cli_fuzz
 from refsnn.neurons import LIF, NEURONS, Neuron
 from refsnn.surrogates import SURROGATES, Surrogate
 
@@ -191,7 +192,7 @@ def _golden_parser(sub: argparse._SubParsersAction) -> None:
 
 
 COMMANDS = {"info": info, "check": check, "conformance": conformance, "golden": golden,
-            "train": cli_train.run, "convert": cli_convert.run}
+            "train": cli_train.run, "convert": cli_convert.run, "fuzz": cli_fuzz.run}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     _golden_parser(sub)
     cli_train.add_parser(sub)
     cli_convert.add_parser(sub)
+    cli_fuzz.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "check" and (args.steps < 1 or args.neurons < 1):
         parser.error("--steps and --neurons must be >= 1")

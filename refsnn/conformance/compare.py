@@ -88,17 +88,22 @@ def run_case(target: ModuleType, case: Case) -> Outcome:
     reason = target.supports(case.neuron)
     if reason is not None:
         return Outcome(case.id, "unsupported", reason=reason)
-    data = case.data()
-    want, got = reference(case.neuron, data), measure(target, case.neuron, data)
-    mismatches = []
+    found = mismatches(target, case.neuron, case.data())
+    return Outcome(case.id, "differs" if found else "pass", found)
+
+
+def mismatches(target: ModuleType, neuron: Neuron, data: Inputs) -> tuple[Mismatch, ...]:
+    """Every quantity the target returns on ``data`` whose error exceeds its tolerance."""
+    want, got = reference(neuron, data), measure(target, neuron, data)
+    found = []
     for quantity, value in got.items():
         if quantity not in want:
-            mismatches.append(Mismatch(quantity, np.inf, "not a reference quantity"))
+            found.append(Mismatch(quantity, np.inf, "not a reference quantity"))
             continue
         err, where = error(value, want[quantity])
         if not err <= tolerance(quantity):
-            mismatches.append(Mismatch(quantity, err, where))
-    return Outcome(case.id, "differs" if mismatches else "pass", tuple(mismatches))
+            found.append(Mismatch(quantity, err, where))
+    return tuple(found)
 
 
 def run_surrogate_case(target: ModuleType, case: SurrogateCase) -> Outcome:
