@@ -93,6 +93,7 @@ def test_cli_exit_status_and_bad_arguments(tmp_path, capsys):
 def test_examples_reach_every_threshold_level():
     """The drawn increments include exactly each level of a MultiThreshold (in thresholds)."""
     from hypothesis import find, settings
+
     from refsnn.fuzz.draw import inputs
     from refsnn.neurons import MultiThreshold
 

@@ -25,14 +25,13 @@ from typing import NamedTuple
 
 import numpy as np
 from hypothesis import HealthCheck, Verbosity, find, settings
-from hypothesis.errors import NoSuchExample, Unsatisfiable
+from hypothesis.errors import FlakyFailure, NoSuchExample, Unsatisfiable
 
 from refsnn.conformance.compare import Mismatch, Outcome, mismatches, reference
 from refsnn.conformance.expectations import Expectation, matching, verdict
 from refsnn.conformance.inputs import Inputs
 from refsnn.fuzz import draw, family
 from refsnn.neurons import Neuron
-
 
 KINDS = ("Ternary", "MultiThreshold", "MTNeuron")
 
@@ -181,8 +180,8 @@ class Search:
                           verbosity=Verbosity.quiet)
         try:
             neuron, data = find(self.strategy, self.condition, settings=limits, random=rng)
-        except _Enough:  # the shrinking budget is spent: the last example it accepted
-            neuron, data = self.best
+        except (_Enough, FlakyFailure):  # the shrinking budget is spent (hypothesis may report
+            neuron, data = self.best      # its replay as flaky): the last example accepted
         except (NoSuchExample, Unsatisfiable):
             return None
         finally:

@@ -48,7 +48,8 @@ from sinabs.activation import (
     SingleExponential,
     SingleSpike,
 )
-from sinabs.layers import IAF, LIF as SinabsLIF
+from sinabs.layers import IAF
+from sinabs.layers import LIF as SinabsLIF
 
 from refsnn.neurons import IF, LIF, PLIF, MultiThreshold, Neuron, SpikingNeuron
 from refsnn.surrogates import Surrogate
