@@ -57,7 +57,7 @@ def test_the_reproducer_runs_and_shows_the_difference(tmp_path):
 
 
 def test_a_run_is_a_function_of_its_seed():
-    runs = [search.run(drops_v_reset, (), 30, seed=7, max_findings=2) for _ in range(2)]
+    runs = [search.run(drops_v_reset, (), 30, seed=7, max_findings=1) for _ in range(2)]
     summary = [[(f.judgement.case_id, f.example, f.data.x.tobytes()) for f in r.findings]
                for r in runs]
     assert summary[0] == summary[1] and summary[0]
