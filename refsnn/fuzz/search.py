@@ -45,7 +45,7 @@ class Judgement(NamedTuple):
     known: tuple[str, ...]
 
     @property
-    def signature(self) -> tuple[str, str, str, str]:
+    def signature(self) -> tuple[str, ...]:
         """What tells two disagreements apart: the kind of neuron (binary, Ternary,
         MultiThreshold, MTNeuron), its reset (soft, hard), the first quantity that differs
         (spikes, h, v, grad) and its size (non-finite, above 1e-3, or below: rounding)."""
@@ -134,7 +134,7 @@ class Search:
         self.shrinks, self.shrunk = shrinks, 0
         self.strategy = draw.examples(target, draw.skeletons(target, unsupported), unsupported)
         self.drawn, self.shrinking = 0, None
-        self.signatures: set[tuple[str, str]] = set()
+        self.signatures: set[tuple[str, ...]] = set()
         self.known: dict[str, list[int]] = {}
         self.first = 0
         self.answers: dict[tuple, bool] = {}
@@ -178,16 +178,18 @@ class Search:
         limits = settings(max_examples=max(self.budget - self.drawn, 1), database=None,
                           deadline=None, suppress_health_check=list(HealthCheck),
                           verbosity=Verbosity.quiet)
+        self.best = None
         try:
-            neuron, data = find(self.strategy, self.condition, settings=limits, random=rng)
+            example = find(self.strategy, self.condition, settings=limits, random=rng)
         except (_Enough, FlakyFailure):  # the shrinking budget is spent (hypothesis may report
-            neuron, data = self.best      # its replay as flaky): the last example accepted
+            example = self.best          # its replay as flaky): the last example accepted
         except (NoSuchExample, Unsatisfiable):
+            example = None
+        signature, self.shrinking = self.shrinking, None
+        if example is None or signature is None:
             return None
-        finally:
-            signature, self.shrinking = self.shrinking, None
         self.signatures.add(signature)
-        return Finding(neuron, data, judge(self.target, self.entries, neuron, data), self.first)
+        return Finding(*example, judge(self.target, self.entries, *example), self.first)
 
 
 def run(target: ModuleType, entries: tuple[Expectation, ...], budget: int, seed: int, *,
