@@ -139,6 +139,7 @@ def _layer(neuron: Neuron) -> torch.nn.Module:
     if isinstance(base, IF):
         return IAF(**common)
     layer = SinabsLIF(tau_mem=2.0, train_alphas=True, norm_input=base.decay_input, **common)
+    # train_alphas: the layer uses alpha_mem itself (its tau_mem only initialises it, float32)
     layer.alpha_mem = torch.nn.Parameter(_torch.constant(1.0 - base.leak_rate()))
     return layer
 
