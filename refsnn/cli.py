@@ -1,5 +1,5 @@
-"""The ``refsnn`` command: ``info``, ``check``, ``conformance`` and ``golden`` (subcommands in a
-table)."""
+"""The ``refsnn`` command: ``info``, ``check``, ``conformance``, ``golden`` and ``fuzz``
+(subcommands in a table)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import numpy as np
 
 import refsnn
 from refsnn import cli_convert, cli_nir, cli_sweep, cli_train, targets
+from refsnn.fuzz import cli as cli_fuzz
 from refsnn.neurons import LIF, NEURONS, Neuron
 from refsnn.surrogates import SURROGATES, Surrogate
 
@@ -226,7 +227,7 @@ def _golden_parser(sub: argparse._SubParsersAction) -> None:
 
 COMMANDS = {"info": info, "check": check, "conformance": conformance, "golden": golden,
             "train": cli_train.run, "convert": cli_convert.run, "sweep": cli_sweep.run,
-            "nir": cli_nir.run}
+            "nir": cli_nir.run, "fuzz": cli_fuzz.run}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -243,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     cli_convert.add_parser(sub)
     cli_sweep.add_parser(sub)
     cli_nir.add_parser(sub)
+    cli_fuzz.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "check" and (args.steps < 1 or args.neurons < 1):
         parser.error("--steps and --neurons must be >= 1")

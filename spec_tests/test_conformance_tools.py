@@ -185,7 +185,7 @@ def test_adapters_reach_every_mapped_peer_surrogate(framework, factor):
             assert found is not None, f"{framework} {row.name}: {canonical} is unreachable"
 
 
-@pytest.mark.parametrize("framework", ["spikingjelly", "snntorch", "norse"])
+@pytest.mark.parametrize("framework", ["spikingjelly", "snntorch", "norse", "sinabs"])
 def test_committed_reports_are_current(framework):
     """Every case's result in docs/conformance/<framework>.md is what a fresh run gives (the
     printed errors are not compared: they may move in the last digits across machines)."""

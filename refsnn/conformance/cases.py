@@ -75,7 +75,16 @@ SURROGATES = (Rectangular(alpha=1.0), Triangular(alpha=1.0), Triangular(alpha=1.
               Gaussian(alpha=100.0, scale=0.02), StraightThrough())
 """Every canonical surrogate, at the peers' defaults and where their families meet."""
 
-MULTI_BIT = (  # (name, neuron); compare and "-detached" are added to the id
+def surrogate_id(surrogate: Surrogate) -> str:
+    """``name(alpha)``, or ``name(alpha,scale)`` if the scale is not 1; e.g. ``sigmoid(4)``."""
+    numbers = [surrogate.alpha] + ([surrogate.scale] if surrogate.scale != 1.0 else [])
+    return f"{surrogate.name}({','.join(f'{n:g}' for n in numbers)})"
+
+
+SINABS = PiecewiseExponential(alpha=2.0, scale=2.0)
+"""Sinabs' default surrogate, SingleExponential(grad_width=0.5, grad_scale=1), at v_th = 1."""
+
+MULTI_BIT = (  # (name[~surrogate], neuron); compare and "-detached" go before the "~"
     ("Ternary-IF-soft", Ternary(neuron=IF(v_reset=None))),
     ("Ternary-IF-hard", Ternary(neuron=IF())),
     ("Ternary-IF-hard", Ternary(neuron=IF(detach_reset=True))),
@@ -88,13 +97,16 @@ MULTI_BIT = (  # (name, neuron); compare and "-detached" are added to the id
     ("Ternary-official", Ternary.official()),
     ("MultiThreshold-IF-soft-D3", MultiThreshold(neuron=IF(v_reset=None), levels=3)),
     ("MultiThreshold-LIF-decay-hard-D2", MultiThreshold(neuron=LIF(tau=2.0), levels=2)),
+    # Sinabs' default surrogate (SingleExponential() at v_th = 1) and its resets (docstring of
+    # refsnn/targets/sinabs.py): the multi-level specs a peer expresses
+    ("MultiThreshold-IF-soft-D3~" + surrogate_id(SINABS),
+     MultiThreshold(neuron=IF(v_reset=None, surrogate=SINABS), levels=3)),
+    ("MultiThreshold-LIF-decay-hard-D2~" + surrogate_id(SINABS),
+     MultiThreshold(neuron=LIF(tau=2.0, detach_reset=True, surrogate=SINABS), levels=2)),
+    ("MultiThreshold-PLIF-nodecay-soft-D1~" + surrogate_id(SINABS),
+     MultiThreshold(neuron=PLIF(w=0.0, decay_input=False, v_reset=None, surrogate=SINABS),
+                    levels=1)),
 )
-
-
-def surrogate_id(surrogate: Surrogate) -> str:
-    """``name(alpha)``, or ``name(alpha,scale)`` if the scale is not 1; e.g. ``sigmoid(4)``."""
-    numbers = [surrogate.alpha] + ([surrogate.scale] if surrogate.scale != 1.0 else [])
-    return f"{surrogate.name}({','.join(f'{n:g}' for n in numbers)})"
 
 
 def _with_compare(neuron: Neuron, compare: str) -> Neuron:
@@ -131,7 +143,9 @@ def _cases() -> tuple[Case, ...]:
     for name, neuron in MULTI_BIT:
         for suffix, compare in COMPARES.items():
             spec = _with_compare(neuron, compare)
-            name_id = f"{name}-{suffix}" + ("-detached" if neuron.detach_reset else "")
+            base, tag, surrogate = name.partition("~")
+            name_id = (f"{base}-{suffix}" + ("-detached" if neuron.detach_reset else "")
+                       + tag + surrogate)
             cases += [Case(f"{name_id}/{g}/0", spec, g, 0) for g in ("drive", "grid", "strong")]
     ids = [case.id for case in cases]
     assert len(ids) == len(set(ids)), "duplicate case ids"

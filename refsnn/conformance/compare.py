@@ -88,22 +88,26 @@ def run_case(target: ModuleType, case: Case) -> Outcome:
     reason = target.supports(case.neuron)
     if reason is not None:
         return Outcome(case.id, "unsupported", reason=reason)
-    data = case.data()
-    mismatches = compare_all(measure(target, case.neuron, data), reference(case.neuron, data))
-    return Outcome(case.id, "differs" if mismatches else "pass", tuple(mismatches))
+    found = mismatches(target, case.neuron, case.data())
+    return Outcome(case.id, "differs" if found else "pass", found)
+
+
+def mismatches(target: ModuleType, neuron: Neuron, data: Inputs) -> tuple[Mismatch, ...]:
+    """Every quantity the target returns on ``data`` whose error exceeds its tolerance."""
+    return tuple(compare_all(measure(target, neuron, data), reference(neuron, data)))
 
 
 def compare_all(got: dict, want: dict, tolerance_of=tolerance) -> list[Mismatch]:
     """The mismatch of every quantity in ``got`` whose error exceeds ``tolerance_of(it)``."""
-    mismatches = []
+    found = []
     for quantity, value in got.items():
         if quantity not in want:
-            mismatches.append(Mismatch(quantity, np.inf, "not a reference quantity"))
+            found.append(Mismatch(quantity, np.inf, "not a reference quantity"))
             continue
         err, where = error(value, want[quantity])
         if not err <= tolerance_of(quantity):
-            mismatches.append(Mismatch(quantity, err, where))
-    return mismatches
+            found.append(Mismatch(quantity, err, where))
+    return found
 
 
 def run_surrogate_case(target: ModuleType, case: SurrogateCase) -> Outcome:

@@ -34,7 +34,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
 
-TARGETS = ("refsnn", "refsnn_numpy", "spikingjelly", "snntorch", "norse")
+TARGETS = ("refsnn", "refsnn_numpy", "spikingjelly", "snntorch", "norse", "sinabs")
 """The built-in targets, by name: refsnn's own backends first, then the peers."""
 
 ENTRY_POINT_GROUP = "refsnn.targets"
