@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"refsnn fuzz: error: {error}", file=sys.stderr)
         return 2
     with tqdm(total=args.max_examples, desc=f"fuzz {args.target}", unit="ex",
-              file=sys.stderr, leave=False) as bar:
+              file=sys.stderr, leave=False, disable=None) as bar:  # no bar in a log
         result = search.run(target, entries, args.max_examples, args.seed,
                             unsupported=args.unsupported, max_findings=args.max_findings,
                             tick=lambda found: (bar.update(), bar.set_postfix(findings=found)))

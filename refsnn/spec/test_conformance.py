@@ -29,24 +29,9 @@ from hypothesis.errors import HypothesisWarning, NoSuchExample
 from refsnn import IF, LIF, PLIF
 from refsnn.conformance.cases import CASES, SURROGATE_CASES, binary_neurons
 from refsnn.conformance.compare import run_case, run_surrogate_case
-from refsnn.conformance.expectations import KnownDisagreement, matching, verdict
+from refsnn.conformance.expectations import matching
 from refsnn.spec.strategies import dyadic, inputs
-
-
-def params(cases):
-    return [pytest.param(case, id=case.id, marks=pytest.mark.conformance(case.id))
-            for case in cases]
-
-
-def judge(outcome, entries):
-    """Skip an unsupported case; raise KnownDisagreement for a listed disagreement; fail on an
-    unlisted one or on a listed one that no longer occurs."""
-    if outcome.status == "unsupported":
-        pytest.skip(f"unsupported: {outcome.reason}")
-    judged = verdict(outcome, entries)
-    if judged.known:
-        raise KnownDisagreement(f"{outcome.case_id}: {judged.message}")
-    assert judged.ok, judged.message
+from refsnn.spec.verdicts import judge, params
 
 
 @pytest.mark.parametrize("case", params(CASES))

@@ -19,24 +19,17 @@ import pytest
 
 from refsnn.conformance import networks
 from refsnn.conformance.compare import compare_all
-from refsnn.conformance.expectations import KnownDisagreement, matching, verdict
+from refsnn.conformance.expectations import matching
 from refsnn.conformance.network_cases import NETWORK_CASES
 from refsnn.conformance.network_compare import run_network_case, tolerance, unsupported
+from refsnn.spec.verdicts import judge, params
 
 DYADIC = [case for case in NETWORK_CASES if case.draw == "dyadic"]
 
 
-@pytest.mark.parametrize("case", [pytest.param(case, id=case.id,
-                                               marks=pytest.mark.conformance(case.id))
-                                  for case in NETWORK_CASES])
+@pytest.mark.parametrize("case", params(NETWORK_CASES))
 def test_network_case(target, target_expectations, case):
-    outcome = run_network_case(target, case)
-    if outcome.status == "unsupported":
-        pytest.skip(f"unsupported: {outcome.reason}")
-    judged = verdict(outcome, target_expectations)
-    if judged.known:
-        raise KnownDisagreement(f"{outcome.case_id}: {judged.message}")
-    assert judged.ok, judged.message
+    judge(run_network_case(target, case), target_expectations)
 
 
 def _without_biases(network: networks.Network) -> networks.Network:
