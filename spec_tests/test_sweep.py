@@ -51,13 +51,34 @@ def test_flags_lists_and_dashes_become_cli_words():
         ["--weight-decay", "0.1", "--channels", "4,8", "--flag"]
 
 
+def test_a_bundle_sets_its_options_together():
+    """MTNeuron's modes beside the other neurons: one axis, a table per bundled value; each
+    mode is its own configuration (its own key) and its own report row."""
+    mt = [{"neuron": "MTNeuron", "mode": m} for m in ("parallel", "cascade")]
+    runs = tiny_grid(neuron=["LIF", *mt], seed=[0]).runs()
+    assert [(r.config["neuron"], r.config["mode"]) for r in runs] == \
+        [("LIF", None), ("MTNeuron", "parallel"), ("MTNeuron", "cascade")]
+    assert runs[2].argv[-6:] == ("--neuron", "MTNeuron", "--mode", "cascade", "--seed", "0")
+    assert len({r.key for r in runs}) == 3
+    results = [{"command": "train", "axes": r.axes,
+                "result": {"config": {"steps": 4}, "final": {"test_accuracy": 0.5}}}
+               for r in runs]
+    assert [label for label, _ in report.cells(results)] == \
+        ["neuron=LIF", "neuron=MTNeuron mode=parallel", "neuron=MTNeuron mode=cascade"]
+    with pytest.raises(ValueError, match="mode: expected None for neuron 'LIF'"):
+        tiny_grid(neuron=[{"neuron": "LIF", "mode": "cascade"}]).runs()
+
+
 @pytest.mark.parametrize("document, message", [
     ({"command": "nope"}, "command: expected one of ('train', 'convert'), got 'nope'"),
     (TINY | {"extra": 1}, "unknown top-level keys ['extra']"),
     (TINY | {"axes": {"seed": []}}, "axes.seed: expected a non-empty list"),
     (TINY | {"axes": {"seed": 3}}, "axes.seed: expected a non-empty list"),
     (TINY | {"base": {"out": "x"}}, "out: set by the sweep itself"),
-    (TINY | {"axes": {"epochs": [1, 2]}}, "['epochs'] in both [base] and [axes]"),
+    (TINY | {"axes": {"epochs": [1, 2]}}, "'epochs' set by both [base] and axes.epochs"),
+    (TINY | {"axes": {"neuron": [{"neuron": "LIF", "seed": 1}], "seed": [0]}},
+     "'seed' set by both axes.neuron and axes.seed"),
+    (TINY | {"axes": {"neuron": [{"threads": 2}]}}, "threads: set by the sweep itself"),
 ])
 def test_a_bad_grid_is_one_line_naming_what_is_wrong(document, message):
     with pytest.raises(ValueError, match="^grid: ") as error:
