@@ -39,14 +39,15 @@ class Config:
     data: ``digits``, ``mnist`` or ``mnist1d`` (refsnn.data). model: ``mlp`` or ``cnn``
     (refsnn.nn.models) with ``hidden`` widths or conv ``channels``. neuron: a name of
     refsnn.neurons.NEURONS with its defaults; a neuron built on another (Ternary,
-    MultiThreshold) gets a default LIF; ``surrogate`` (canonical name or alias) with
-    ``alpha`` (None: the surrogate's default) replaces the default one. mode: MTNeuron only,
-    ``parallel`` or ``cascade`` (:data:`MT_MODES`; None: MTNeuron's defaults, the same neuron
-    as ``parallel``). learn: the neuron scalars to learn (see NeuronLayer). steps: T.
-    encoding: ``direct`` or ``rate``. readout: ``membrane`` (non-spiking output layer) or
-    ``count`` (spiking). loss: ``cross_entropy`` or ``mse_count``. optimizer: ``adam`` or ``sgd`` (momentum 0.9).
-    schedule: ``constant``, ``step`` or ``cosine``. weight_decay: on Linear/Conv2d weights
-    only. dtype: ``float32`` or ``float64``. backend: the neurons' (``numba`` or ``numpy``).
+    MultiThreshold) gets a default LIF; ``surrogate`` (canonical name or alias) with ``alpha``
+    (None: the surrogate's default) replaces the default one. mode: MTNeuron only, ``parallel``
+    or ``cascade`` (:data:`MT_MODES`; None: MTNeuron's defaults, the same neuron as
+    ``parallel``). learn: the neuron scalars to learn (see NeuronLayer). steps: T. encoding:
+    ``direct`` or ``rate``. readout: ``membrane`` (non-spiking output layer) or ``count``
+    (spiking). loss: ``cross_entropy`` or ``mse_count``. optimizer: ``adam`` or ``sgd``
+    (momentum 0.9). schedule: ``constant``, ``step`` or ``cosine``. weight_decay: on
+    Linear/Conv2d weights only. dtype: ``float32`` or ``float64``. backend: the neurons'
+    (``numba`` or ``numpy``).
     """
 
     data: str = "digits"
