@@ -191,6 +191,27 @@ def test_a_killed_worker_loses_no_result_and_its_task_is_retried(tmp_path):
     assert (len(summary.finished), summary.failed) == (6, {})
 
 
+def test_a_dry_run_lists_the_runs_and_runs_none(tmp_path, capsys):
+    from refsnn.cli import main
+
+    grid_file = tmp_path / "g.toml"
+    grid_file.write_text('command = "convert"\n[base]\nepochs = 1\nhidden = [8]\n'
+                         'methods = ["paper -ASG", "max-norm"]\nT = [1, 2]\n[axes]\n'
+                         'seeds = [0, 1, 2]\n')
+    out = tmp_path / "out"
+    runs = grid.load(grid_file).runs()
+    (out / "runs" / runs[1].key).mkdir(parents=True)
+    (out / "runs" / runs[1].key / runner.RESULT).write_text("{}")
+    assert main(["sweep", str(grid_file), "--out", str(out), "--dry-run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == (f"{runs[1].key} done  refsnn convert --epochs 1 --hidden 8 --methods "
+                        f"'paper -ASG,max-norm' --T 1,2 --seeds 1")
+    assert [line.split()[:2] for line in lines[:3]] == \
+        [[runs[0].key, "to"], [runs[1].key, "done"], [runs[2].key, "to"]]
+    assert lines[3] == f"3 runs: 1 already done in {out}, 2 to run"
+    assert sorted(p.name for p in out.rglob("*")) == sorted(["runs", runs[1].key, runner.RESULT])
+
+
 def test_a_killed_sweep_resumes_where_it_stopped(tmp_path):
     grid_file = tmp_path / "g.toml"
     grid_file.write_text('command = "train"\n[base]\ndata = "digits"\nepochs = 1\n'
