@@ -79,6 +79,8 @@ def test_a_bundle_sets_its_options_together():
     (TINY | {"axes": {"neuron": [{"neuron": "LIF", "seed": 1}], "seed": [0]}},
      "'seed' set by both axes.neuron and axes.seed"),
     (TINY | {"axes": {"neuron": [{"threads": 2}]}}, "threads: set by the sweep itself"),
+    (TINY | {"axes": {"weight_decay": [0.1], "hp": [{"weight-decay": 0.2}]}},
+     "'weight-decay' set by both axes.weight_decay and axes.hp"),
 ])
 def test_a_bad_grid_is_one_line_naming_what_is_wrong(document, message):
     with pytest.raises(ValueError, match="^grid: ") as error:

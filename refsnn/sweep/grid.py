@@ -109,15 +109,17 @@ def parse(document: dict, where: str = "grid") -> Grid:
         if not isinstance(values, list) or not values:
             raise ValueError(f"grid: {where}: axes.{option}: expected a non-empty list of "
                              f"values, got {values!r}")
-    owners = {option: "[base]" for option in base}
+    owners = {option.replace("_", "-"): "[base]" for option in base}
     for axis, values in axes.items():
-        for option in {option for value in values for option in bundle(axis, value)}:
+        options = dict.fromkeys(option.replace("_", "-") for value in values
+                                for option in bundle(axis, value))
+        for option in options:
             if option in owners:
                 raise ValueError(f"grid: {where}: {option!r} set by both {owners[option]} and "
                                  f"axes.{axis}")
             owners[option] = f"axes.{axis}"
     for option in owners:
-        if option.replace("_", "-") in CONTROLLED:
+        if option in CONTROLLED:
             raise ValueError(f"grid: {where}: {option}: set by the sweep itself; remove it")
     return Grid(COMMANDS[name], dict(base), dict(axes))
 
