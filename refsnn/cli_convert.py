@@ -50,6 +50,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"mlp hidden widths (default {_joined(d.hidden)})")
     p.add_argument("--channels", type=_integers, default=d.channels,
                    help=f"cnn channels per stage (default {_joined(d.channels)})")
+    p.add_argument("--pool-every", type=int, default=d.pool_every,
+                   help=f"cnn: average-pool after every Nth stage only, for a deeper cnn "
+                   f"(default {d.pool_every}: after each)")
     p.add_argument("--T", dest="steps", type=_integers, default=d.steps,
                    help=f"time windows to evaluate (default {_joined(d.steps)})")
     p.add_argument("--ceiling", type=float, default=d.ceiling,

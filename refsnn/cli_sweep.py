@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -25,6 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="submit to a running dask scheduler (tcp://HOST:PORT) instead")
     p.add_argument("--report", type=Path, default=None, metavar="DIR",
                    help="only aggregate the results already in DIR")
+    p.add_argument("--dry-run", action="store_true",
+                   help="list the grid's runs (key, done or to do, command line) and count "
+                   "them; run nothing")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -36,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
         if args.report is not None:
             return _report(report, args.report)
         out = _check(args)
+        if args.dry_run:
+            return _dry_run(args.grid, out)
         summary = _run(args, out)
     except (ValueError, ImportError) as error:
         print(f"refsnn sweep: error: {error}", file=sys.stderr)
@@ -71,6 +77,22 @@ def _run(args: argparse.Namespace, out: Path):
     out.mkdir(parents=True, exist_ok=True)
     return runner.run_grid(runs, out, workers=args.workers, scheduler=args.scheduler,
                            progress=not args.quiet)
+
+
+def _dry_run(path: Path, out: Path) -> int:
+    """Print every run of the grid at ``path``, whether ``out`` holds its result, and the
+    counts; nothing runs (and dask is not needed)."""
+    from refsnn.sweep import grid, runner
+
+    runs = grid.load(path).runs()
+    done = 0
+    for run in runs:
+        finished = runner.result_path(out, run).exists()
+        done += finished
+        print(f"{run.key} {'done ' if finished else 'to do'} "
+              f"{shlex.join(['refsnn', run.command, *run.argv])}")
+    print(f"{len(runs)} runs: {done} already done in {out}, {len(runs) - done} to run")
+    return 0
 
 
 def _report(report, out: Path) -> int:

@@ -18,7 +18,7 @@ from refsnn.nn.optim import OPTIMIZERS
 from refsnn.nn.readout import READOUTS
 from refsnn.nn.schedule import SCHEDULES
 from refsnn.plots import FILES as PLOT_FILES
-from refsnn.train import Config
+from refsnn.train import MT_LEVELS, MT_MODES, Config
 
 DEFAULT = Config()
 
@@ -49,6 +49,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"network (default {d.model})")
     p.add_argument("--neuron", choices=tuple(NEURONS), default=d.neuron,
                    help=f"neuron model, with its defaults (default {d.neuron})")
+    p.add_argument("--mode", choices=tuple(MT_MODES), default=d.mode,
+                   help=f"MTNeuron only: its parallel or cascade family with K = {MT_LEVELS} "
+                   "thresholds (default: MTNeuron's defaults, = parallel)")
     p.add_argument("--T", dest="steps", type=int, default=d.steps,
                    help=f"time steps (default {d.steps})")
     p.add_argument("--surrogate", default=d.surrogate,
@@ -104,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = Config(**{name: getattr(args, name) for name in Config.__dataclass_fields__
                            if hasattr(args, name)})
-        out = args.out or Path("runs") / (f"{config.data}-{config.model}-{config.neuron}-"
+        neuron = config.neuron + (f"-{config.mode}" if config.mode else "")
+        out = args.out or Path("runs") / (f"{config.data}-{config.model}-{neuron}-"
                                           f"T{config.steps}-seed{config.seed}")
         paths = {"checkpoint": out / "checkpoint.npz", "metrics": out / "metrics.json"}
         if args.export_nir is not None:

@@ -27,7 +27,7 @@ from tqdm import tqdm
 from refsnn import data as datasets
 from refsnn import surrogates, validation
 from refsnn.checkpoint import atomic_write, describing, load_state, save_state
-from refsnn.neurons import LIF, NEURONS, Neuron
+from refsnn.neurons import LIF, NEURONS, MTNeuron, Neuron
 from refsnn.nn import OPTIMIZERS, Sequential, encoding, losses, readout, schedule
 from refsnn.nn.models import MODELS
 
@@ -39,18 +39,21 @@ class Config:
     data: ``digits``, ``mnist`` or ``mnist1d`` (refsnn.data). model: ``mlp`` or ``cnn``
     (refsnn.nn.models) with ``hidden`` widths or conv ``channels``. neuron: a name of
     refsnn.neurons.NEURONS with its defaults; a neuron built on another (Ternary,
-    MultiThreshold) gets a default LIF; ``surrogate`` (canonical name or alias) with
-    ``alpha`` (None: the surrogate's default) replaces the default one. learn: the neuron
-    scalars to learn (see NeuronLayer). steps: T. encoding: ``direct`` or ``rate``.
-    readout: ``membrane`` (non-spiking output layer) or ``count`` (spiking). loss:
-    ``cross_entropy`` or ``mse_count``. optimizer: ``adam`` or ``sgd`` (momentum 0.9).
-    schedule: ``constant``, ``step`` or ``cosine``. weight_decay: on Linear/Conv2d weights
-    only. dtype: ``float32`` or ``float64``. backend: the neurons' (``numba`` or ``numpy``).
+    MultiThreshold) gets a default LIF; ``surrogate`` (canonical name or alias) with ``alpha``
+    (None: the surrogate's default) replaces the default one. mode: MTNeuron only, ``parallel``
+    or ``cascade`` (:data:`MT_MODES`; None: MTNeuron's defaults, the same neuron as
+    ``parallel``). learn: the neuron scalars to learn (see NeuronLayer). steps: T. encoding:
+    ``direct`` or ``rate``. readout: ``membrane`` (non-spiking output layer) or ``count``
+    (spiking). loss: ``cross_entropy`` or ``mse_count``. optimizer: ``adam`` or ``sgd``
+    (momentum 0.9). schedule: ``constant``, ``step`` or ``cosine``. weight_decay: on
+    Linear/Conv2d weights only. dtype: ``float32`` or ``float64``. backend: the neurons'
+    (``numba`` or ``numpy``).
     """
 
     data: str = "digits"
     model: str = "mlp"
     neuron: str = "LIF"
+    mode: str | None = None
     surrogate: str = "sigmoid"
     alpha: float | None = None
     learn: str = "default"
@@ -75,6 +78,7 @@ class Config:
         validation.choice("data", self.data, tuple(datasets.DATASETS))
         validation.choice("model", self.model, tuple(MODELS))
         validation.choice("neuron", self.neuron, tuple(NEURONS))
+        make_neuron(self.neuron, mode=self.mode)  # its errors name "mode"
         validation.choice("learn", self.learn, ("default", "all"))
         surrogates.get(self.surrogate)  # its error names "surrogate"
         if self.alpha is not None:
@@ -102,12 +106,29 @@ class Config:
         return cls(**values)
 
 
-def make_neuron(name: str, surrogate: str = "sigmoid", alpha: float | None = None) -> Neuron:
+MT_LEVELS = 2
+"""K, the thresholds of a ``mode``'s MTNeuron: MTNeuron's default K (its paper's is unknown)."""
+
+MT_MODES = {"parallel": MTNeuron.parallel, "cascade": MTNeuron.cascade}
+"""``mode`` -> the MTNeuron family (K = :data:`MT_LEVELS`): parallel, thresholds and amplitudes
+V/2, V/2 on one membrane (levels 0, V/2, V: MTNeuron's defaults); cascade, thresholds V, V/2
+visited high to low on the residual, amplitudes V, V/2 (levels 0, V/2, V, 3V/2)."""
+
+
+def make_neuron(name: str, surrogate: str = "sigmoid", alpha: float | None = None,
+                mode: str | None = None) -> Neuron:
     """The neuron ``name`` with its defaults and the given surrogate; a neuron built on another
-    (a ``neuron`` field: Ternary, MultiThreshold) wraps a default LIF carrying it."""
+    (a ``neuron`` field: Ternary, MultiThreshold, MTNeuron) wraps a default LIF carrying it.
+    ``mode`` (MTNeuron only): the MTNeuron of that family in :data:`MT_MODES`."""
     validation.choice("neuron", name, tuple(NEURONS))
     sur = surrogates.get(surrogate) if alpha is None else surrogates.get(surrogate, alpha=alpha)
     model = NEURONS[name]
+    if mode is not None:
+        validation.choice("mode", mode, tuple(MT_MODES))
+        if model is not MTNeuron:
+            raise ValueError(f"mode: expected None for neuron {name!r} (a mode is MTNeuron's "
+                             f"only), got {mode!r}")
+        return MT_MODES[mode](LIF(surrogate=sur), levels=MT_LEVELS)
     if "neuron" in {f.name for f in dataclasses.fields(model)}:
         return model(neuron=LIF(surrogate=sur))
     return model(surrogate=sur)
@@ -116,7 +137,7 @@ def make_neuron(name: str, surrogate: str = "sigmoid", alpha: float | None = Non
 def build(config: Config, input_shape: tuple, classes: int) -> Sequential:
     """The configured network, its weights drawn from the ``seed``'s initialisation stream."""
     rng = np.random.default_rng(_streams(config.seed)["init"])
-    neuron = make_neuron(config.neuron, config.surrogate, config.alpha)
+    neuron = make_neuron(config.neuron, config.surrogate, config.alpha, config.mode)
     size = {"hidden": config.hidden} if config.model == "mlp" else {"channels": config.channels}
     net = MODELS[config.model](tuple(input_shape), classes, neuron, readout=config.readout,
                                rng=rng, dtype=np.dtype(config.dtype), learn=config.learn,

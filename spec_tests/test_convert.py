@@ -35,6 +35,7 @@ from refsnn.convert import (
     predict,
     tune_thresholds,
 )
+from refsnn.convert import ann as anns
 from refsnn.nn import AvgPool2d, Flatten, Linear, MaxPool2d, NeuronLayer, Sequential
 
 torch = pytest.importorskip("torch")
@@ -248,24 +249,35 @@ def _boundary(ann: Sequential, x: np.ndarray, margin: float = 1e-9) -> bool:
     return False
 
 
-@given(st.integers(1, 10), st.sampled_from(["mlp", "cnn"]), st.booleans(),
+NETS = {  # name: (builder, input shape, size)
+    "mlp": (mlp, (1, 4, 4), {"hidden": (12, 8)}),
+    "cnn": (cnn, (1, 4, 4), {"channels": (3, 4)}),
+    # five Conv-BN stages pooled after the 2nd and 4th: 4x4 -> 2x2 -> 1x1; and on a 1-D signal
+    # (MNIST-1D's layout) 8 -> 4 -> 2, six stages pooled after the 2nd, 4th and 6th: 8 -> 1
+    "deep-cnn": (cnn, (1, 4, 4), {"channels": (2, 3, 2, 3, 2), "pool_every": 2}),
+    "deep-cnn-1d": (cnn, (8,), {"channels": (2, 3, 2, 3, 2), "pool_every": 2}),
+    "deeper-cnn-1d": (cnn, (8,), {"channels": (2,) * 6, "pool_every": 2}),
+}
+
+
+@given(st.integers(1, 10), st.sampled_from(list(NETS)), st.booleans(),
        st.integers(0, 2**32 - 1))
 def test_counts_equal_the_ann_levels_on_random_nets(steps, model, expand, seed):
     """The claim on float data: random BatchNorm statistics (folded), any T and
-    q = ceil(T / 0.8), plain or expanded input, MLP or CNN with pooling: every spiking layer's
-    count equals the ANN's level index, and the logits agree to rounding."""
+    q = ceil(T / 0.8), plain or expanded input, MLP, CNN with pooling, or deeper CNNs (five or
+    six Conv-BN stages, 2-D or 1-D): every spiking layer's count equals the ANN's level index,
+    and the logits agree to rounding."""
     rng = np.random.default_rng(seed)
     levels = levels_for(steps, 0.8)
     activation = Activation("cq", steps, levels, expand_input=expand)
-    build = mlp if model == "mlp" else cnn
-    size = {"hidden": (12, 8)} if model == "mlp" else {"channels": (3, 4)}
-    ann = build((1, 4, 4), 3, activation, rng=rng, **size)
+    build, shape, size = NETS[model]
+    ann = build(shape, 3, activation, rng=rng, **size)
     for layer in ann.layers:
         if hasattr(layer, "running_mean"):
             layer.running_mean[...] = rng.normal(0, 0.2, layer.running_mean.shape)
             layer.running_var[...] = rng.uniform(0.5, 2, layer.running_var.shape)
             layer.beta.value[...] = rng.uniform(0, 0.6, layer.beta.value.shape)
-    x = rng.uniform(0, 1, (30, 1, 4, 4))
+    x = rng.uniform(0, 1, (30, *shape))
     folded = ann.fold_batchnorm()
     assume(not _boundary(folded, x))
     snn = convert(ann, activation_scales(ann, None), asg=True)
@@ -400,10 +412,38 @@ def test_threshold_tuning_reduces_the_count_mismatch():
     (lambda: activation_scales(Sequential(Linear(2, 2, rng=0), ReLU(), Linear(2, 1, rng=0)),
                                np.ones((3, 2)), normalization="mean"), "normalization"),
     (lambda: logits(Sequential(Linear(2, 1, rng=0)), np.ones((3, 2)), 0), "steps"),
+    (lambda: cnn((1, 4, 4), 2, Activation(), channels=(2, 2, 2), rng=0),
+     "channels: stage 3 of 3 pools a 1x1 map of the input [1, 4, 4] to nothing"),
+    (lambda: cnn((8,), 2, Activation(), channels=(2,) * 8, pool_every=2, rng=0),
+     "channels: stage 8 of 8 pools a 1x1 map"),  # 8 -> 4 -> 2 -> 1 after stages 2, 4, 6
+    (lambda: cnn((8,), 2, Activation(), channels=(2,), pool_every=0, rng=0), "pool_every"),
+    (lambda: cnn((4, 4), 2, Activation(), rng=0), "input_shape"),
 ])
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises(ValueError, match=name.replace("[", r"\[").replace("]", r"\]")):
         call()
+
+
+def test_deep_cnn_layout_on_images_and_signals(tmp_path):
+    """Five Conv-BN stages, pooled after the 2nd and 4th: MNIST's 28x28 -> 14x14 -> 7x7, so the
+    output Linear reads 64 * 7 * 7 = 3136 features; MNIST-1D's 40 samples, three copies with
+    ICE, reshaped to [3, 1, 40] -> 20 -> 10: 64 * 10 = 640. Saved and loaded, it is the same."""
+    size = {"channels": (16, 16, 32, 32, 64), "pool_every": 2}
+    images = cnn((1, 28, 28), 10, Activation("relu"), rng=0, **size)
+    kinds = [type(layer).__name__ for layer in images.layers]
+    assert kinds.count("Conv2d") == 5 and kinds.count("BatchNorm") == 5
+    # stage s: Conv, BN, [Pool], act; stages 1, 3: 3 layers, 2, 4: 4 -> pools at 3+2, 3+4+3+2
+    assert [i for i, k in enumerate(kinds) if k == "AvgPool2d"] == [5, 12]
+    assert images.layers[-1].weight.value.shape == (10, 3136)
+    signal = cnn((40,), 10, Activation("cq", 2, 3, expand_input=True), rng=0, **size)
+    assert signal.layers[1].shape == (3, 1, 40)
+    assert signal.layers[-1].weight.value.shape == (10, 640)
+    meta = anns.describe("cnn", (40,), 10, Activation("cq", 2, 3, expand_input=True), size,
+                         np.float64, anns.Training(), 0)
+    net, loaded = anns.load(anns.save(tmp_path / "deep.npz", signal, meta))
+    x = np.random.default_rng(0).uniform(0, 1, (4, 40))
+    assert loaded == meta
+    np.testing.assert_array_equal(predict(net, x), predict(signal, x))
 
 
 def test_pooling_block_converts():

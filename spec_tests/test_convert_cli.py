@@ -93,6 +93,7 @@ def test_cli_runs_and_writes_its_files(tmp_path, capsys):
     (["--plot"], "--out"),
     (["--ceiling", "-1"], "ceiling"),
     (["--tau", "0.5"], "tau"),
+    (["--pool-every", "0"], "pool_every"),
 ])
 def test_cli_bad_values_exit_2_naming_them(args, message, capsys):
     assert main(["convert", "--epochs", "1", "--quiet", *args]) == 2

@@ -31,6 +31,7 @@ from refsnn.nn import (
     Linear,
     MaxPool2d,
     NeuronLayer,
+    Reshape,
     Sequential,
     encoding,
     fold_batchnorm,
@@ -592,3 +593,16 @@ BAD = [
 def test_bad_input_error_names_the_argument(message, call):
     with pytest.raises(ValueError, match="^" + re.escape(message)):
         call()
+
+
+def test_reshape_is_a_c_order_reshape_both_ways():
+    """Reshape((3, 1, 4)) of x[2, 12]: y[n, c, 0, w] = x[n, 4 c + w] (C order), and backward
+    returns the upstream gradient in x's layout; a sample of the wrong size is refused."""
+    x = np.arange(24.0).reshape(2, 12)
+    layer = Reshape((3, 1, 4))
+    y = layer.forward(x)
+    assert y.shape == (2, 3, 1, 4) and y[1, 2, 0, 3] == x[1, 4 * 2 + 3]
+    grad = np.random.default_rng(0).normal(size=(2, 3, 1, 4))
+    np.testing.assert_array_equal(layer.backward(grad), grad.reshape(2, 12))
+    with pytest.raises(ValueError, match=r"^x: expected 12 values per sample"):
+        layer.forward(np.zeros((2, 10)))

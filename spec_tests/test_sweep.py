@@ -51,13 +51,36 @@ def test_flags_lists_and_dashes_become_cli_words():
         ["--weight-decay", "0.1", "--channels", "4,8", "--flag"]
 
 
+def test_a_bundle_sets_its_options_together():
+    """MTNeuron's modes beside the other neurons: one axis, a table per bundled value; each
+    mode is its own configuration (its own key) and its own report row."""
+    mt = [{"neuron": "MTNeuron", "mode": m} for m in ("parallel", "cascade")]
+    runs = tiny_grid(neuron=["LIF", *mt], seed=[0]).runs()
+    assert [(r.config["neuron"], r.config["mode"]) for r in runs] == \
+        [("LIF", None), ("MTNeuron", "parallel"), ("MTNeuron", "cascade")]
+    assert runs[2].argv[-6:] == ("--neuron", "MTNeuron", "--mode", "cascade", "--seed", "0")
+    assert len({r.key for r in runs}) == 3
+    results = [{"command": "train", "axes": r.axes,
+                "result": {"config": {"steps": 4}, "final": {"test_accuracy": 0.5}}}
+               for r in runs]
+    assert [label for label, _ in report.cells(results)] == \
+        ["neuron=LIF", "neuron=MTNeuron mode=parallel", "neuron=MTNeuron mode=cascade"]
+    with pytest.raises(ValueError, match="mode: expected None for neuron 'LIF'"):
+        tiny_grid(neuron=[{"neuron": "LIF", "mode": "cascade"}]).runs()
+
+
 @pytest.mark.parametrize("document, message", [
     ({"command": "nope"}, "command: expected one of ('train', 'convert'), got 'nope'"),
     (TINY | {"extra": 1}, "unknown top-level keys ['extra']"),
     (TINY | {"axes": {"seed": []}}, "axes.seed: expected a non-empty list"),
     (TINY | {"axes": {"seed": 3}}, "axes.seed: expected a non-empty list"),
     (TINY | {"base": {"out": "x"}}, "out: set by the sweep itself"),
-    (TINY | {"axes": {"epochs": [1, 2]}}, "['epochs'] in both [base] and [axes]"),
+    (TINY | {"axes": {"epochs": [1, 2]}}, "'epochs' set by both [base] and axes.epochs"),
+    (TINY | {"axes": {"neuron": [{"neuron": "LIF", "seed": 1}], "seed": [0]}},
+     "'seed' set by both axes.neuron and axes.seed"),
+    (TINY | {"axes": {"neuron": [{"threads": 2}]}}, "threads: set by the sweep itself"),
+    (TINY | {"axes": {"weight_decay": [0.1], "hp": [{"weight-decay": 0.2}]}},
+     "'weight-decay' set by both axes.weight_decay and axes.hp"),
 ])
 def test_a_bad_grid_is_one_line_naming_what_is_wrong(document, message):
     with pytest.raises(ValueError, match="^grid: ") as error:
@@ -168,6 +191,27 @@ def test_a_killed_worker_loses_no_result_and_its_task_is_retried(tmp_path):
                               on_finished=kill_a_busy_worker)
     assert killed, "no worker was busy when the first run finished"
     assert (len(summary.finished), summary.failed) == (6, {})
+
+
+def test_a_dry_run_lists_the_runs_and_runs_none(tmp_path, capsys):
+    from refsnn.cli import main
+
+    grid_file = tmp_path / "g.toml"
+    grid_file.write_text('command = "convert"\n[base]\nepochs = 1\nhidden = [8]\n'
+                         'methods = ["paper -ASG", "max-norm"]\nT = [1, 2]\n[axes]\n'
+                         'seeds = [0, 1, 2]\n')
+    out = tmp_path / "out"
+    runs = grid.load(grid_file).runs()
+    (out / "runs" / runs[1].key).mkdir(parents=True)
+    (out / "runs" / runs[1].key / runner.RESULT).write_text("{}")
+    assert main(["sweep", str(grid_file), "--out", str(out), "--dry-run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == (f"{runs[1].key} done  refsnn convert --epochs 1 --hidden 8 --methods "
+                        f"'paper -ASG,max-norm' --T 1,2 --seeds 1")
+    assert [line.split()[:2] for line in lines[:3]] == \
+        [[runs[0].key, "to"], [runs[1].key, "done"], [runs[2].key, "to"]]
+    assert lines[3] == f"3 runs: 1 already done in {out}, 2 to run"
+    assert sorted(p.name for p in out.rglob("*")) == sorted(["runs", runs[1].key, runner.RESULT])
 
 
 def test_a_killed_sweep_resumes_where_it_stopped(tmp_path):

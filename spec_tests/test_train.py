@@ -127,12 +127,30 @@ def test_every_registered_neuron_trains(small, neuron):
     assert all(np.isfinite(p.value).all() for p in run.net.parameters().values())
 
 
+def test_mtneuron_modes_are_its_two_families(small):
+    """``mode`` picks MTNeuron.parallel or .cascade with K = 2: parallel is MTNeuron's default
+    (thresholds V/2, V; amplitudes V/2, V/2), so it trains bit for bit like no mode; cascade
+    (thresholds V, V/2 on the residual; amplitudes V, V/2) trains differently."""
+    cascade = make_neuron("MTNeuron", mode="cascade")
+    assert (cascade.mode, cascade.thresholds, cascade.amplitudes) == \
+        ("cascade", (1.0, 0.5), (1.0, 0.5))
+    assert make_neuron("MTNeuron", "atan", 3.0, "parallel") == make_neuron("MTNeuron", "atan", 3.0)
+    runs = {mode: train(Config(**(TINY | dict(neuron="MTNeuron", mode=mode, epochs=2))),
+                        progress=False, dataset=small) for mode in (None, "parallel", "cascade")}
+    assert runs["parallel"].history == runs[None].history
+    assert runs["cascade"].history != runs["parallel"].history
+    assert runs["cascade"].metrics()["config"]["mode"] == "cascade"
+    for bad in (dict(neuron="LIF", mode="cascade"), dict(neuron="MTNeuron", mode="serial")):
+        with pytest.raises(ValueError, match="^mode: expected"):
+            Config(**bad)
+
+
 def test_checkpoint_round_trips_and_is_never_silently_overwritten(small, tmp_path):
-    run = train(Config(**(TINY | dict(model="cnn", channels=(4,), epochs=1))), progress=False,
-                dataset=small)
+    run = train(Config(**(TINY | dict(model="cnn", channels=(4,), epochs=1, neuron="MTNeuron",
+                                      mode="cascade"))), progress=False, dataset=small)
     path = save_checkpoint(tmp_path / "run" / "checkpoint.npz", run)
     net, config = load_checkpoint(path)
-    assert config == run.config
+    assert config == run.config and config.mode == "cascade"
     x = encode(config, small.x_test[:16].astype(np.float32), np.random.default_rng(0))
     np.testing.assert_array_equal(readout.mean_over_time(net.forward(x)),
                                   readout.mean_over_time(run.net.forward(x)))
@@ -190,3 +208,5 @@ def test_cli_trains_digits_end_to_end(tmp_path, capsys):
     assert json.loads((out / "metrics.json").read_text())["epochs"] == metrics["epochs"]
     assert main(["train", "--surrogate", "relu", "--out", str(tmp_path / "x")]) == 2
     assert "surrogate: expected one of" in capsys.readouterr().err
+    assert main(["train", "--mode", "cascade", "--out", str(tmp_path / "x")]) == 2
+    assert "mode: expected None for neuron 'LIF'" in capsys.readouterr().err

@@ -23,7 +23,7 @@ from tqdm import tqdm
 from refsnn import validation
 from refsnn.checkpoint import describing, load_state, save_state
 from refsnn.convert.activation import ClampQuantize, InputExpansion, ReLU
-from refsnn.nn import Adam, Flatten, Linear, Sequential, losses, readout, schedule
+from refsnn.nn import Adam, Flatten, Linear, Reshape, Sequential, losses, readout, schedule
 from refsnn.nn.batchnorm import BatchNorm
 from refsnn.nn.conv import Conv2d
 from refsnn.nn.layer import Layer
@@ -80,25 +80,42 @@ def mlp(input_shape: tuple, classes: int, activation: Activation, *,
 
 
 def cnn(input_shape: tuple, classes: int, activation: Activation, *,
-        channels: tuple[int, ...] = (16, 32), rng: np.random.Generator | int = 0,
-        dtype: object = np.float64) -> Sequential:
-    """``[input quantizer]``, then per entry ``c`` of ``channels``: ``Conv2d(c, 3x3, padding
-    1), BatchNorm(c), AvgPool2d(2), activation``; then ``Flatten, Linear``. ``input_shape`` is
-    ``[C, H, W]``."""
+        channels: tuple[int, ...] = (16, 32), pool_every: int = 1,
+        rng: np.random.Generator | int = 0, dtype: object = np.float64) -> Sequential:
+    """``[input quantizer]``, then per entry ``c`` of ``channels`` (a stage): ``Conv2d(c, 3x3,
+    padding 1), BatchNorm(c)``, ``AvgPool2d(2)`` if the stage's number is a multiple of
+    ``pool_every``, and the activation; then ``Flatten, Linear``.
+
+    ``input_shape``: ``[C, H, W]``, or ``[L]`` for a 1-D signal (MNIST-1D), which a
+    ``Reshape`` right after the input quantizer turns into a one-row image ``[copies, 1, L]``
+    convolved with ``1x3`` kernels (padding ``0, 1``) and pooled ``1x2``, as
+    :func:`refsnn.nn.models.cnn` trains it. ``pool_every = 1`` pools after every stage (the
+    small CNN); a deeper one pools less often, e.g. ``channels = (16, 16, 32, 32, 64)``,
+    ``pool_every = 2``: five Conv-BN stages, pooled after the 2nd and 4th (28x28 -> 7x7, a
+    40-sample signal -> 10). A pooling that would leave no pixel is an error."""
     rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
-    if len(input_shape) != 3:
-        raise ValueError(f"input_shape: expected [C, H, W] for the cnn, got {input_shape}")
-    c, h, w = input_shape
+    if len(input_shape) not in (1, 3):
+        raise ValueError(f"input_shape: expected [C, H, W] or [L] for the cnn, got "
+                         f"{input_shape}")
+    pool_every = validation.integer("pool_every", pool_every, minimum=1)
+    one_d = len(input_shape) == 1
+    c, h, w = (1, 1, input_shape[0]) if one_d else input_shape
     c *= activation.input_copies
-    layers = activation.input_layers()
+    kernel, pad, pool = ((1, 3), (0, 1), (1, 2)) if one_d else ((3, 3), (1, 1), (2, 2))
+    layers = activation.input_layers() + ([Reshape((c, h, w))] if one_d else [])
     for i, width in enumerate(channels):
         validation.integer(f"channels[{i}]", width, minimum=1)
-        if min(h, w) < 2:
-            raise ValueError(f"channels: {len(channels)} pooling stages shrink the input "
-                             f"{input_shape} to nothing")
-        layers += [Conv2d(c, width, 3, padding=1, rng=rng, dtype=dtype),
-                   BatchNorm(width, dtype=dtype), AvgPool2d(2), activation.layer()]
-        c, h, w = width, h // 2, w // 2
+        layers += [Conv2d(c, width, kernel, padding=pad, rng=rng, dtype=dtype),
+                   BatchNorm(width, dtype=dtype)]
+        c = width
+        if (i + 1) % pool_every == 0:
+            if h < pool[0] or w < pool[1]:
+                raise ValueError(f"channels: stage {i + 1} of {len(channels)} pools a {h}x{w} "
+                                 f"map of the input {list(input_shape)} to nothing; expected "
+                                 f"fewer stages or a larger pool_every (got {pool_every})")
+            layers.append(AvgPool2d(pool))
+            h, w = h // pool[0], w // pool[1]
+        layers.append(activation.layer())
     return Sequential(*layers, Flatten(), Linear(c * h * w, classes, rng=rng, dtype=dtype))
 
 
@@ -161,7 +178,8 @@ def describe(model: str, input_shape: tuple, classes: int, activation: Activatio
     """Everything an ANN's weights depend on, as saved with it."""
     return {"model": model, "input_shape": list(input_shape), "classes": classes,
             "activation": dataclasses.asdict(activation),
-            "size": {k: list(v) for k, v in size.items()}, "dtype": np.dtype(dtype).name,
+            "size": {k: list(v) if isinstance(v, tuple) else v for k, v in size.items()},
+            "dtype": np.dtype(dtype).name,
             "training": dataclasses.asdict(training), "seed": seed}
 
 
@@ -172,7 +190,7 @@ def load(path: Path) -> tuple[Sequential, dict]:
     meta, state = load_state(path, ANN_FORMAT, keys)
     sizes = list(meta["size"].values()) if isinstance(meta["size"], dict) else []
     with describing(Path(path), state, [*sizes, meta["classes"]]):
-        size = {k: tuple(v) for k, v in meta["size"].items()}
+        size = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["size"].items()}
         net = MODELS[meta["model"]](tuple(meta["input_shape"]), meta["classes"],
                                     Activation(**meta["activation"]), rng=0,
                                     dtype=meta["dtype"], **size)

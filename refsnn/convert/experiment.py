@@ -71,6 +71,7 @@ class Config:
     model: str = "mlp"
     hidden: tuple[int, ...] = (256, 256)
     channels: tuple[int, ...] = (16, 32)
+    pool_every: int = 1
     steps: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
     ceiling: float = 0.8
     methods: tuple[str, ...] = tuple(METHODS)
@@ -97,6 +98,7 @@ class Config:
             validation.integer(f"seeds[{i}]", s, minimum=0)
         for name in self.methods:
             validation.choice("methods", name, tuple(METHODS))
+        validation.integer("pool_every", self.pool_every, minimum=1)
         validation.real_scalar("ceiling", self.ceiling, minimum=0.0, inclusive=False)
         anns.Training(self.epochs, self.batch, self.lr)  # validates them
         if not 50.0 <= validation.real_scalar("percentile", self.percentile) <= 100.0:
@@ -211,7 +213,8 @@ def _ann(config: Config, dataset: datasets.Dataset, activation: anns.Activation,
          progress: bool) -> Sequential:
     """A trained ANN: initialised and shuffled from the seed's streams (the same draws for
     every ANN of a seed, so that they differ only in their activation), or loaded."""
-    size = {"hidden": config.hidden} if config.model == "mlp" else {"channels": config.channels}
+    size = {"hidden": config.hidden} if config.model == "mlp" else \
+        {"channels": config.channels, "pool_every": config.pool_every}
     training = anns.Training(config.epochs, config.batch, config.lr)
     meta = anns.describe(config.model, dataset.shape, dataset.classes, activation, size,
                          config.dtype, training, seed)

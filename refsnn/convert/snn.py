@@ -1,8 +1,8 @@
 """The conversion itself: a trained ANN and its activation scales in, a spiking network out.
 
 The ANN (:mod:`refsnn.convert.ann`) is read as an optional input quantizer, then blocks of
-linear layers (Linear, Conv2d, BatchNorm, AvgPool2d, Flatten) each ending in an activation,
-then a last linear block (the output). With ``lambda_l`` the scale of activation ``l``
+linear layers (Linear, Conv2d, BatchNorm, AvgPool2d, Flatten, Reshape) each ending in an
+activation, then a last linear block (the output). With ``lambda_l`` the scale of activation ``l``
 (:mod:`refsnn.convert.scales`) the spiking network is, in order:
 
 1. BatchNorm folded into the preceding weights (``Sequential.fold_batchnorm``; the authors'
@@ -49,11 +49,11 @@ from refsnn.convert.time_average import TimeAverage
 from refsnn.neurons import IF, LIF, Neuron
 from refsnn.nn import Conv2d, Linear, NeuronLayer, Sequential, encoding, readout
 from refsnn.nn.batchnorm import BatchNorm
-from refsnn.nn.flatten import Flatten
+from refsnn.nn.flatten import Flatten, Reshape
 from refsnn.nn.layer import Layer
 from refsnn.nn.pool import AvgPool2d
 
-LINEAR_LAYERS = (Linear, Conv2d, BatchNorm, AvgPool2d, Flatten)
+LINEAR_LAYERS = (Linear, Conv2d, BatchNorm, AvgPool2d, Flatten, Reshape)
 
 
 def convert(ann: Sequential, scales: list[float], *, asg: bool = True,
@@ -106,8 +106,8 @@ def _blocks(layers: list[Layer]) -> tuple[list[list[Layer]], Layer | None]:
             current.append(layer)
         else:
             raise ValueError(f"ann: layers[{i}]: cannot convert a {type(layer).__name__} (expected "
-                             "Linear, Conv2d, BatchNorm, AvgPool2d, Flatten, ClampQuantize, "
-                             "InputExpansion or ReLU)")
+                             "Linear, Conv2d, BatchNorm, AvgPool2d, Flatten, Reshape, "
+                             "ClampQuantize, InputExpansion or ReLU)")
     if not any(isinstance(a, Linear | Conv2d) for a in current):
         raise ValueError("ann: expected a Linear or Conv2d output layer after the last activation")
     return blocks + [current], quantizer

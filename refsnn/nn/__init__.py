@@ -18,7 +18,7 @@ from refsnn.nn import loss as losses
 from refsnn.nn.batchnorm import BatchNorm, fold_batchnorm
 from refsnn.nn.conv import Conv2d
 from refsnn.nn.dropout import Dropout
-from refsnn.nn.flatten import Flatten
+from refsnn.nn.flatten import Flatten, Reshape
 from refsnn.nn.layer import Layer
 from refsnn.nn.linear import Linear
 from refsnn.nn.neuron_layer import NeuronLayer
@@ -29,4 +29,4 @@ from refsnn.nn.sequential import Sequential
 
 __all__ = ["OPTIMIZERS", "SGD", "Adam", "AvgPool2d", "BatchNorm", "Conv2d", "Dropout",
            "Flatten", "Layer", "Linear", "MaxPool2d", "NeuronLayer", "Optimizer", "Parameter",
-           "Sequential", "encoding", "fold_batchnorm", "losses", "readout", "schedule"]
+           "Reshape", "Sequential", "encoding", "fold_batchnorm", "losses", "readout", "schedule"]

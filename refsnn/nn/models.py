@@ -11,7 +11,7 @@ from refsnn import validation
 from refsnn.neurons import Neuron
 from refsnn.nn.batchnorm import BatchNorm
 from refsnn.nn.conv import Conv2d
-from refsnn.nn.flatten import Flatten
+from refsnn.nn.flatten import Flatten, Reshape
 from refsnn.nn.layer import Layer
 from refsnn.nn.linear import Linear
 from refsnn.nn.neuron_layer import NeuronLayer
@@ -72,7 +72,7 @@ def cnn(input_shape: tuple, classes: int, neuron: Neuron, *, channels: tuple[int
     kernel, pad, pool = ((1, 3), (0, 1), (1, 2)) if one_d else (3, 1, 2)
     layers: list[Layer] = []
     if one_d:
-        layers.append(_Reshape((1, 1, w)))
+        layers.append(Reshape((1, 1, w)))
     for i, width in enumerate(channels):
         validation.integer(f"channels[{i}]", width, minimum=1)
         layers += [Conv2d(c, width, kernel, padding=pad, rng=rng, dtype=dtype),
@@ -83,24 +83,6 @@ def cnn(input_shape: tuple, classes: int, neuron: Neuron, *, channels: tuple[int
                              f"{input_shape} to nothing")
     layers.append(Flatten())
     return _readout(layers, c * h * w, classes, readout, rng, np.dtype(dtype), spiking)
-
-
-class _Reshape(Layer):
-    """``x[N, ...] -> x.reshape(N, *shape)`` (a 1-D signal as a one-row image)."""
-
-    def __init__(self, shape: tuple[int, ...]) -> None:
-        self.shape = shape
-        self._x = None
-
-    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        self._x = x
-        return x.reshape(x.shape[0], *self.shape)
-
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        return grad.reshape(self._cached().shape)
-
-    def __repr__(self) -> str:
-        return f"Reshape{self.shape}"
 
 
 MODELS = {"mlp": mlp, "cnn": cnn}

@@ -13,7 +13,9 @@
 Keys are the command's long options without the dashes, as ``refsnn <command> --help`` spells
 them (``T``, ``weight-decay``; an underscore may stand for a dash). A value is a string, a number,
 a boolean (a flag: true sets it) or a list (joined with commas, as the CLI takes it). An axis is a
-non-empty list of such values; a list-valued option varies as a list of lists. The options the
+non-empty list of such values; a list-valued option varies as a list of lists. A value may
+also be a table of options set together (a *bundle*: ``neuron = ["LIF", {neuron = "MTNeuron",
+mode = "cascade"}]``), for options that only make sense with one value of another. The options the
 sweep controls (``out``, ``force``, ``plot``, ``quiet``, ``threads``, ``reuse``) are refused, and
 every run's command line is parsed by the CLI's own parser before anything runs, so a bad grid
 fails at once, naming the run and the option.
@@ -57,7 +59,10 @@ class Grid:
         found = []
         for values in itertools.product(*(self.axes[name] for name in names)):
             axes = dict(zip(names, values, strict=True))
-            argv = tuple(words(self.base | axes))
+            options = dict(self.base)
+            for name, value in axes.items():
+                options |= bundle(name, value)
+            argv = tuple(words(options))
             try:
                 config = self.command.parse(list(argv))
             except ValueError as error:
@@ -100,17 +105,28 @@ def parse(document: dict, where: str = "grid") -> Grid:
     for table, value in (("base", base), ("axes", axes)):
         if not isinstance(value, dict):
             raise ValueError(f"grid: {where}: [{table}]: expected a table, got {value!r}")
-    for option in [*base, *axes]:
-        if option.replace("_", "-") in CONTROLLED:
-            raise ValueError(f"grid: {where}: {option}: set by the sweep itself; remove it")
-    both = set(base) & set(axes)
-    if both:
-        raise ValueError(f"grid: {where}: {sorted(both)} in both [base] and [axes]")
     for option, values in axes.items():
         if not isinstance(values, list) or not values:
             raise ValueError(f"grid: {where}: axes.{option}: expected a non-empty list of "
                              f"values, got {values!r}")
+    owners = {option.replace("_", "-"): "[base]" for option in base}
+    for axis, values in axes.items():
+        options = dict.fromkeys(option.replace("_", "-") for value in values
+                                for option in bundle(axis, value))
+        for option in options:
+            if option in owners:
+                raise ValueError(f"grid: {where}: {option!r} set by both {owners[option]} and "
+                                 f"axes.{axis}")
+            owners[option] = f"axes.{axis}"
+    for option in owners:
+        if option in CONTROLLED:
+            raise ValueError(f"grid: {where}: {option}: set by the sweep itself; remove it")
     return Grid(COMMANDS[name], dict(base), dict(axes))
+
+
+def bundle(axis: str, value) -> dict:
+    """The options one axis value sets: a table's own options, else ``{axis: value}``."""
+    return dict(value) if isinstance(value, dict) else {axis: value}
 
 
 def words(options: dict) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from refsnn.checkpoint import atomic_write
 from refsnn.sweep.commands import COMMANDS
+from refsnn.sweep.grid import bundle
 from refsnn.sweep.runner import RESULT
 
 
@@ -40,7 +41,8 @@ def cells(results: list[dict]) -> dict[tuple, list[float]]:
         axes = {k: v for k, v in result["axes"].items()
                 if k.replace("_", "-") not in (command.seed_option, "T")}
         for record in command.records(result["result"]):
-            words = [f"{k}={_plain(v)}" for k, v in axes.items()] + [record["row"]]
+            words = [f"{k}={_plain(v)}" for axis, value in axes.items()
+                     for k, v in bundle(axis, value).items()] + [record["row"]]
             grouped[(" ".join(w for w in words if w), record["T"])].append(record["accuracy"])
     return dict(grouped)
 
