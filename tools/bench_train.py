@@ -32,8 +32,17 @@ import time
 import numpy as np
 
 from refsnn import LIF, data
-from refsnn.nn import (Adam, Flatten, Linear, NeuronLayer, Sequential, encoding, losses, models,
-                       readout)
+from refsnn.nn import (
+    Adam,
+    Flatten,
+    Linear,
+    NeuronLayer,
+    Sequential,
+    encoding,
+    losses,
+    models,
+    readout,
+)
 from refsnn.surrogates import Sigmoid
 from refsnn.train import limit_threads
 
@@ -78,7 +87,7 @@ def snntorch_epoch(model, dtype):
     if model == "cnn":
         stages = [torch.nn.Sequential(torch.nn.Conv2d(c_in, c_out, 3, padding=1),
                                       torch.nn.BatchNorm2d(c_out))
-                  for c_in, c_out in zip((1, *CHANNELS), CHANNELS)]
+                  for c_in, c_out in zip((1, *CHANNELS[:-1]), CHANNELS, strict=True)]
         pool, fc = torch.nn.AvgPool2d(2), torch.nn.Linear(CHANNELS[-1] * 7 * 7, 10)
         modules = torch.nn.ModuleList([*stages, fc])
     else:
@@ -105,7 +114,7 @@ def snntorch_epoch(model, dtype):
         # the stateless layers on all steps at once (as refsnn and SpikingJelly's "m" mode,
         # so that BatchNorm's statistics are over T B as theirs), the neurons over time
         z = xb.repeat(T, 1, 1, 1)
-        for stage, neuron in zip(stages, lif):
+        for stage, neuron in zip(stages, lif, strict=True):
             z = pool(spiking(stage(z), neuron))
         return fc(z.flatten(1))
 
@@ -129,7 +138,7 @@ def spikingjelly_epoch(model, dtype):
         return neuron.LIFNode(tau=2.0, decay_input=False, surrogate_function=surrogate.Sigmoid(4.0),
                               step_mode="m")
     if model == "cnn":
-        blocks = [module for c_in, c_out in zip((1, *CHANNELS), CHANNELS)
+        blocks = [module for c_in, c_out in zip((1, *CHANNELS[:-1]), CHANNELS, strict=True)
                   for module in (layer.Conv2d(c_in, c_out, 3, padding=1, step_mode="m"),
                                  layer.BatchNorm2d(c_out, step_mode="m"), lif(),
                                  layer.AvgPool2d(2, step_mode="m"))]

@@ -8,8 +8,8 @@ import copy
 import numpy as np
 
 from refsnn import validation
-from refsnn.nn.conv import Conv2d
 from refsnn.nn import kernels
+from refsnn.nn.conv import Conv2d
 from refsnn.nn.layer import BACKENDS, Layer, float_array, float_dtype, gradient
 from refsnn.nn.linear import Linear
 from refsnn.nn.parameter import Parameter

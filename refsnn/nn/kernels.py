@@ -148,28 +148,29 @@ def avg_pool(x, kh, kw, sh, sw, ho, wo):
 
 @nb.njit(parallel=True, cache=True)
 def avg_pool_backward(grad, kh, kw, sh, sw, h, w):
-    """``dL/dx[n, c, i sh + a, j sw + b] += dL/dy[n, c, i, j] / (kh kw)`` (overlapping windows
-    summed in row-major window order), into zeros of shape ``[N, C, h, w]``."""
+    """``dL/dx[n, c, i sh + a, j sw + b] += dL/dy[n, c, i, j] / (kh kw)`` into zeros of shape
+    ``[N, C, h, w]``, kernel offsets ``(a, b)`` in row-major order (where windows overlap, the
+    order of refsnn.nn.windows.add_windows)."""
     n_img, chans, ho, wo = grad.shape
     grad_x = np.zeros((n_img, chans, h, w), dtype=grad.dtype)
     count = grad.dtype.type(kh * kw)
     for n in nb.prange(n_img):
-        share = np.empty(wo, dtype=grad.dtype)
+        share = np.empty((ho, wo), dtype=grad.dtype)
         for c in range(chans):
             for i in range(ho):
-                g = grad[n, c, i]
+                g, out = grad[n, c, i], share[i]
                 for j in range(wo):
-                    share[j] = g[j] / count
-                for a in range(kh):
-                    dst = grad_x[n, c, i * sh + a]
-                    for b in range(kw):
-                        window = dst[b:]
+                    out[j] = g[j] / count
+            for a in range(kh):
+                for b in range(kw):
+                    for i in range(ho):
+                        window, src = grad_x[n, c, i * sh + a, b:], share[i]
                         if sw == 2:  # a constant stride: the stores vectorise
                             for j in range(wo):
-                                window[2 * j] += share[j]
+                                window[2 * j] += src[j]
                             continue
                         for j in range(wo):
-                            window[j * sw] += share[j]
+                            window[j * sw] += src[j]
     return grad_x
 
 

@@ -7,7 +7,6 @@ import numpy as np
 from refsnn import validation
 from refsnn.nn.parameter import Parameter
 
-
 BACKENDS = ("numba", "numpy")
 """The convolutional layers' backends: Numba kernels (refsnn/nn/kernels.py), or their NumPy
 code, the reference."""
