@@ -27,7 +27,11 @@ backward in the caller; Numba's one-thread parallel loops run in the caller too)
 from __future__ import annotations
 
 import argparse
+import gc
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -56,7 +60,7 @@ def batches(x, y, seed=0):
         yield x[index], y[index]
 
 
-def refsnn_epoch(model, dtype):
+def refsnn_epoch(model, dtype, steps=T):
     rng = np.random.default_rng(0)
     neuron = LIF(tau=2.0, decay_input=False, surrogate=Sigmoid(alpha=4.0))
     if model == "cnn":  # refsnn train --model cnn builds this network
@@ -67,16 +71,16 @@ def refsnn_epoch(model, dtype):
     opt = Adam(net.parameters(), LR)
 
     def step(xb, yb):
-        scores = readout.mean_over_time(net.forward(encoding.direct(xb, T), training=True))
+        scores = readout.mean_over_time(net.forward(encoding.direct(xb, steps), training=True))
         loss, grad = losses.cross_entropy(scores, yb)
         net.zero_grad()
-        net.backward(readout.mean_over_time_backward(grad, T), input_grad=False)
+        net.backward(readout.mean_over_time_backward(grad, steps), input_grad=False)
         opt.step()
         return loss
     return step
 
 
-def snntorch_epoch(model, dtype):
+def snntorch_epoch(model, dtype, steps=T):
     import snntorch
     import torch
     from snntorch import surrogate
@@ -99,7 +103,7 @@ def snntorch_epoch(model, dtype):
     def spiking(current, neuron):
         """snnTorch's loop over time (its tutorials): ``current[T B, ...]`` -> spikes."""
         mem, spikes = neuron.init_leaky(), []
-        for current_t in current.reshape(T, -1, *current.shape[1:]):
+        for current_t in current.reshape(steps, -1, *current.shape[1:]):
             spk, mem = neuron(current_t, mem)
             spikes.append(spk)
         return torch.cat(spikes)
@@ -107,19 +111,19 @@ def snntorch_epoch(model, dtype):
     def forward(xb):
         if model == "mlp":  # direct encoding: the same input at every step (the tutorials)
             mem, out = lif[0].init_leaky(), []
-            for _ in range(T):
+            for _ in range(steps):
                 spk, mem = lif[0](fc1(xb.reshape(len(xb), -1)), mem)
                 out.append(fc(spk))
             return torch.cat(out)
         # the stateless layers on all steps at once (as refsnn and SpikingJelly's "m" mode,
         # so that BatchNorm's statistics are over T B as theirs), the neurons over time
-        z = xb.repeat(T, 1, 1, 1)
+        z = xb.repeat(steps, 1, 1, 1)
         for stage, neuron in zip(stages, lif, strict=True):
             z = pool(spiking(stage(z), neuron))
         return fc(z.flatten(1))
 
     def step(xb, yb):
-        out = forward(torch.from_numpy(xb)).reshape(T, len(xb), 10).mean(0)
+        out = forward(torch.from_numpy(xb)).reshape(steps, len(xb), 10).mean(0)
         loss = torch.nn.functional.cross_entropy(out, torch.from_numpy(yb))
         opt.zero_grad()
         loss.backward()
@@ -128,7 +132,7 @@ def snntorch_epoch(model, dtype):
     return step
 
 
-def spikingjelly_epoch(model, dtype):
+def spikingjelly_epoch(model, dtype, steps=T):
     import torch
     from spikingjelly.activation_based import functional, layer, neuron, surrogate
 
@@ -152,7 +156,7 @@ def spikingjelly_epoch(model, dtype):
     opt = torch.optim.Adam(net.parameters(), LR)
 
     def step(xb, yb):
-        xb = torch.from_numpy(xb).unsqueeze(0).repeat(T, 1, 1, 1, 1)  # [T, B, 1, 28, 28]
+        xb = torch.from_numpy(xb).unsqueeze(0).repeat(steps, 1, 1, 1, 1)  # [T, B, 1, 28, 28]
         loss = torch.nn.functional.cross_entropy(net(xb).mean(0), torch.from_numpy(yb))
         opt.zero_grad()
         loss.backward()
@@ -233,6 +237,51 @@ def table(best: dict, threads: list[int]) -> str:
     return "\n".join(lines)
 
 
+def resident_mib(field: str) -> float:
+    """``VmRSS`` (now) or ``VmHWM`` (the peak since the last reset) of this process, MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise OSError(f"/proc/self/status has no {field}")
+
+
+def step_memory(name: str, model: str, dtype: str, steps: int, x, y) -> float:
+    """In this (fresh) process: the peak resident memory of one training step at ``steps``
+    time steps above the memory before it, in MiB. A warm-up step on 4 images first compiles
+    and loads everything; then the kernel's peak counter is reset (``5`` written to
+    /proc/self/clear_refs, Linux >= 4.0) and the step on one batch of 64 is measured."""
+    with limit_threads(1):
+        set_torch_threads(1)
+        step = FRAMEWORKS[name](model, dtype, steps)
+        step(x[:4], y[:4])
+        xb, yb = next(batches(x, y))
+        gc.collect()
+        Path("/proc/self/clear_refs").write_text("5")
+        before = resident_mib("VmRSS")
+        step(xb, yb)
+        return resident_mib("VmHWM") - before
+
+
+def memory_table(names: list[str], model: str, dtype: str, steps_list: list[int]) -> str:
+    """Each framework's :func:`step_memory` at each T, each in a subprocess of its own."""
+    lines = ["| framework | T | peak MiB of a training step | / SpikingJelly's |",
+             "|---|---:|---:|---:|"]
+    for steps in steps_list:
+        peaks = {}
+        for name in names:
+            run = subprocess.run([sys.executable, __file__, "--model", model, "--dtype", dtype,
+                                  "--step-memory", name, str(steps)],
+                                 capture_output=True, text=True)
+            if run.returncode:
+                print(f"{name}, T={steps}: failed: {run.stderr.strip().splitlines()[-1]}")
+                continue
+            peaks[name] = float(run.stdout.split()[-1])
+        for name, peak in peaks.items():
+            ratio = f"{peak / peaks['SpikingJelly']:.2f}" if "SpikingJelly" in peaks else "-"
+            lines.append(f"| {name} | {steps} | {peak:.0f} | {ratio} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=("mlp", "cnn"), default="mlp")
@@ -243,17 +292,32 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="report the fastest of N epochs")
     parser.add_argument("--clock", choices=tuple(CLOCKS), default="wall",
                         help="wall-clock time, or the calling thread's CPU time (--threads 1)")
+    parser.add_argument("--memory", type=int, nargs="+", metavar="T",
+                        help="instead of timing: the peak memory of one training step at "
+                        "these T, each framework in a fresh process (Linux)")
+    parser.add_argument("--step-memory", nargs=2, metavar=("FRAMEWORK", "T"),
+                        help=argparse.SUPPRESS)  # the child process of --memory
     args = parser.parse_args()
     if args.clock == "thread" and args.threads != [1]:
         parser.error("--clock thread needs --threads 1 (other threads' work is not counted)")
     mnist = data.load_mnist(seed=0)
     x, y = mnist.x_train.astype(args.dtype), mnist.y_train
+    if args.step_memory:
+        name, steps = args.step_memory
+        print(step_memory(name, args.model, args.dtype, int(steps), x, y))
+        return
+    names = args.only or list(FRAMEWORKS)
+    if args.memory:
+        print(f"peak memory of one training step ({args.model}, batch {BATCH}, {args.dtype}, "
+              "resident MiB above the memory before the step)\n")
+        print(memory_table(names, args.model, args.dtype, args.memory))
+        return
     network = (f"CNN c16-BN-LIF-pool-c32-BN-LIF-pool-{CHANNELS[-1] * 49}-10"
                if args.model == "cnn" else f"MLP 784-{HIDDEN}-10")
     print(f"one epoch: {network}, LIF, T={T}, batch {BATCH}, {len(x)} MNIST images, "
           f"{args.dtype}, threads {args.threads}, fastest of {args.repeat} interleaved rounds, "
           f"{args.clock} clock\n")
-    runs = [(name, n) for n in args.threads for name in args.only or FRAMEWORKS]
+    runs = [(name, n) for n in args.threads for name in names]
     best = interleaved(runs, x, y, args.model, args.dtype, args.repeat, CLOCKS[args.clock])
     print(table(best, args.threads))
 

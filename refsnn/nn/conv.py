@@ -7,6 +7,7 @@ import numpy as np
 from refsnn import validation
 from refsnn.nn import kernels
 from refsnn.nn.layer import BACKENDS, Layer, float_array, float_dtype, generator, gradient
+from refsnn.nn.matmul import matmul
 from refsnn.nn.parameter import Parameter
 from refsnn.nn.windows import add_windows, output_size, pair, windows
 
@@ -31,8 +32,11 @@ class Conv2d(Layer):
         builds the windows per image, ``cols[N, C kh kw, Ho Wo]``, and computes ``y[n] =
         W_mat cols[n]`` (one BLAS product per image, already in ``[N, O, Ho, Wo]``: no
         transposed copies), ``dL/dW = sum_n g[n] cols[n]^T``, ``dL/dcols[n] = W_mat^T g[n]``,
-        with im2col and col2im as Numba loops (refsnn/nn/kernels.py). The products sum in
-        another order: the two backends agree to rounding, not bit for bit.
+        with im2col and col2im as Numba loops (refsnn/nn/kernels.py) and the products split
+        over Numba's thread count (refsnn/nn/matmul.py), in blocks of :data:`BLOCK` images;
+        the windows are built again in the backward instead of kept (they take ``C kh kw``
+        times the input's memory). The products sum in another order: the backends agree to
+        rounding, not bit for bit.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple, *,
@@ -100,27 +104,34 @@ class Conv2d(Layer):
         add_windows(grad_xp, g_cols.transpose(0, 3, 1, 2, 4, 5), self.stride)
         return np.ascontiguousarray(grad_xp[:, :, ph:ph + h, pw:pw + w])
 
+    def _columns(self, x: np.ndarray, out_size: tuple) -> np.ndarray:
+        return kernels.columns(x, *self.kernel_size, *self.stride, *self.padding, *out_size)
+
     def _forward_numba(self, x: np.ndarray, out_size: tuple) -> np.ndarray:
-        cols = kernels.columns(x, *self.kernel_size, *self.stride, *self.padding, *out_size)
-        y = np.matmul(self.weight.value.reshape(self.out_channels, -1), cols)
+        w_mat = self.weight.value.reshape(self.out_channels, -1)
+        y = np.empty((x.shape[0], self.out_channels, out_size[0] * out_size[1]), self.dtype)
+        for part in _blocks(x.shape[0]):
+            matmul(w_mat, self._columns(x[part], out_size), out=y[part])
         if self.bias is not None:
             y += self.bias.value[:, None]
-        self._x, self._cols, self._out_size = x, cols, out_size
+        self._x, self._out_size = x, out_size
         return y.reshape(x.shape[0], self.out_channels, *out_size)
 
     def _backward_numba(self, grad: np.ndarray, input_grad: bool) -> np.ndarray | None:
-        x, cols = self._x, self._cols
+        x, out_size = self._x, self._out_size
         g = np.ascontiguousarray(grad).reshape(x.shape[0], self.out_channels, -1)
         w_mat = self.weight.value.reshape(self.out_channels, -1)
-        self.weight.grad += np.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0).reshape(
-            self.weight.value.shape)
+        grad_w = np.zeros_like(w_mat)
+        grad_x = np.zeros_like(x) if input_grad else None
+        for part in _blocks(x.shape[0]):
+            cols = self._columns(x[part], out_size)  # again: kept, they would be the largest
+            grad_w += matmul(g[part], cols.transpose(0, 2, 1)).sum(axis=0)  # array of a step
+            if input_grad:
+                kernels.add_columns(grad_x[part], matmul(w_mat.T, g[part]), *self.kernel_size,
+                                    *self.stride, *self.padding, *out_size)
+        self.weight.grad += grad_w.reshape(self.weight.value.shape)
         if self.bias is not None:
             self.bias.grad += g.sum(axis=2).sum(axis=0)
-        if not input_grad:
-            return None
-        grad_x = np.zeros_like(x)
-        kernels.add_columns(grad_x, np.matmul(w_mat.T, g), *self.kernel_size, *self.stride,
-                            *self.padding, *self._out_size)
         return grad_x
 
     def parameters(self) -> dict[str, Parameter]:
@@ -130,3 +141,13 @@ class Conv2d(Layer):
         return (f"Conv2d({self.in_channels}, {self.out_channels}, {self.kernel_size}, "
                 f"stride={self.stride}, padding={self.padding}, dtype={self.dtype}, "
                 f"backend={self.backend!r})")
+
+
+BLOCK = 32
+"""Images per block of windows in the Numba backend: the windows of one block (``cols``, ``C kh
+kw`` times the block's input) stay in the caches between their im2col and their products, and
+a training step never holds more than one block of them."""
+
+
+def _blocks(n: int) -> list[slice]:
+    return [slice(lo, min(n, lo + BLOCK)) for lo in range(0, n, BLOCK)]
