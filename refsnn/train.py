@@ -179,8 +179,8 @@ class Run:
 
 def auto_threads() -> int:
     """The thread count ``threads="auto"`` picks: the cores that are idle now, at least 1 (the
-    CPUs Linux gives this process, minus the one-minute load average rounded up, plus one: a
-    load below 1 is taken as idle). On the
+    CPUs Linux gives this process minus the one-minute load average, rounded to the nearest
+    integer). On the
     shared 2-core machines here a second thread is a loss whenever another process holds a
     core (tools/bench_train.py measured a CNN epoch at 0.56x with 2 Numba threads under load),
     and a gain when both cores are free."""
@@ -189,7 +189,7 @@ def auto_threads() -> int:
     if not hasattr(os, "getloadavg"):
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cores or 1, (cores or 1) + 1 - math.ceil(os.getloadavg()[0])))
+    return max(1, min(cores or 1, (cores or 1) - math.floor(os.getloadavg()[0] + 0.5)))
 
 
 @contextlib.contextmanager
