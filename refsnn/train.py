@@ -201,9 +201,9 @@ def limit_threads(threads: int | str | None) -> Iterator[None]:
     for a while after every matrix product, Numba's parallel kernels then wait for a core, and
     a training epoch ran up to 10x slower with 2 + 2 threads than with 1 + 1 on the 2-core
     machines here (and 0.2x with 1 Numba + 2 BLAS threads, tools/bench_train.py). So BLAS
-    stays on one thread and the convolutions split their products over Numba's thread count
-    themselves (refsnn/nn/matmul.py); a Linear layer's product stays one-threaded. The BLAS
-    limit needs threadpoolctl (installed with scikit-learn, the ``data`` extra); without it
+    stays on one thread and the convolutions spread blocks of images over Numba's thread
+    count themselves (refsnn/nn/blocks.py); a Linear layer's product stays one-threaded. The
+    BLAS limit needs threadpoolctl (installed with scikit-learn, the ``data`` extra); without it
     BLAS keeps its own setting. Results do not depend on the thread count.
     """
     if threads is None:

@@ -10,8 +10,7 @@
 - BatchNorm: its sums are float64 in the kernel, NumPy's are in the data's dtype (pairwise),
   so float32 results differ by the rounding of NumPy's float32 statistics (a few ulps of the
   normalised values); float64 ones to about 1e-12;
-- the products split over threads (refsnn/nn/matmul.py) equal one ``np.matmul``, and a CNN's
-  training does not depend on the thread count, bit for bit;
+- a CNN's training does not depend on the thread count (refsnn/nn/blocks.py), bit for bit;
 - a whole CNN trained for three SGD steps in float64 with either backend ends with the same
   parameters to 1e-9 (rounding differences carried through the steps; no spike flips at this
   size). SGD, not Adam: a Conv2d bias before a BatchNorm has a gradient of exactly 0 in exact
@@ -28,7 +27,6 @@ import pytest
 
 from refsnn import LIF
 from refsnn.nn import SGD, AvgPool2d, BatchNorm, Conv2d, encoding, kernels, losses, models, readout
-from refsnn.nn.matmul import matmul
 from refsnn.nn.windows import add_windows, windows
 from refsnn.train import limit_threads
 
@@ -194,11 +192,3 @@ def test_cnn_training_does_not_depend_on_the_thread_count():
             states.append(_train("numba"))
     for name in states[0]:
         np.testing.assert_array_equal(states[0][name], states[1][name], err_msg=name)
-
-
-@pytest.mark.parametrize("a_shape", [(5, 7), (9, 5, 7)])
-def test_split_matmul_is_numpy_matmul(a_shape):
-    rng = np.random.default_rng(7)
-    a, b = rng.normal(size=a_shape), rng.normal(size=(9, 7, 11))
-    with limit_threads(2):
-        np.testing.assert_array_equal(matmul(a, b), np.matmul(a, b))

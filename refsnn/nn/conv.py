@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from refsnn import validation
 from refsnn.nn import kernels
+from refsnn.nn.blocks import map_blocks
 from refsnn.nn.layer import BACKENDS, Layer, float_array, float_dtype, generator, gradient
-from refsnn.nn.matmul import matmul
 from refsnn.nn.parameter import Parameter
 from refsnn.nn.windows import add_windows, output_size, pair, windows
 
@@ -32,11 +34,10 @@ class Conv2d(Layer):
         builds the windows per image, ``cols[N, C kh kw, Ho Wo]``, and computes ``y[n] =
         W_mat cols[n]`` (one BLAS product per image, already in ``[N, O, Ho, Wo]``: no
         transposed copies), ``dL/dW = sum_n g[n] cols[n]^T``, ``dL/dcols[n] = W_mat^T g[n]``,
-        with im2col and col2im as Numba loops (refsnn/nn/kernels.py) and the products split
-        over Numba's thread count (refsnn/nn/matmul.py), in blocks of :data:`BLOCK` images;
-        the windows are built again in the backward instead of kept (they take ``C kh kw``
-        times the input's memory). The products sum in another order: the backends agree to
-        rounding, not bit for bit.
+        with im2col and col2im as Numba loops (refsnn/nn/kernels.py), in blocks of images
+        spread over Numba's thread count (refsnn/nn/blocks.py); the windows are built again in
+        the backward instead of kept (they take ``C kh kw`` times the input's memory). The
+        products sum in another order: the backends agree to rounding, not bit for bit.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple, *,
@@ -110,8 +111,11 @@ class Conv2d(Layer):
     def _forward_numba(self, x: np.ndarray, out_size: tuple) -> np.ndarray:
         w_mat = self.weight.value.reshape(self.out_channels, -1)
         y = np.empty((x.shape[0], self.out_channels, out_size[0] * out_size[1]), self.dtype)
-        for part in _blocks(x.shape[0]):
-            matmul(w_mat, self._columns(x[part], out_size), out=y[part])
+
+        def block(part: slice) -> None:
+            np.matmul(w_mat, self._columns(x[part], out_size), out=y[part])
+
+        map_blocks(block, x.shape[0])
         if self.bias is not None:
             y += self.bias.value[:, None]
         self._x, self._out_size = x, out_size
@@ -121,14 +125,17 @@ class Conv2d(Layer):
         x, out_size = self._x, self._out_size
         g = np.ascontiguousarray(grad).reshape(x.shape[0], self.out_channels, -1)
         w_mat = self.weight.value.reshape(self.out_channels, -1)
-        grad_w = np.zeros_like(w_mat)
         grad_x = np.zeros_like(x) if input_grad else None
-        for part in _blocks(x.shape[0]):
-            cols = self._columns(x[part], out_size)  # again: kept, they would be the largest
-            grad_w += matmul(g[part], cols.transpose(0, 2, 1)).sum(axis=0)  # array of a step
+
+        def block(part: slice) -> np.ndarray:
+            # the windows again: kept from the forward, they would be a step's largest array
+            cols = self._columns(x[part], out_size)
             if input_grad:
-                kernels.add_columns(grad_x[part], matmul(w_mat.T, g[part]), *self.kernel_size,
-                                    *self.stride, *self.padding, *out_size)
+                kernels.add_columns(grad_x[part], np.matmul(w_mat.T, g[part]),
+                                    *self.kernel_size, *self.stride, *self.padding, *out_size)
+            return np.matmul(g[part], cols.transpose(0, 2, 1)).sum(axis=0)
+
+        grad_w = functools.reduce(np.add, map_blocks(block, x.shape[0]))  # in block order
         self.weight.grad += grad_w.reshape(self.weight.value.shape)
         if self.bias is not None:
             self.bias.grad += g.sum(axis=2).sum(axis=0)
@@ -142,12 +149,3 @@ class Conv2d(Layer):
                 f"stride={self.stride}, padding={self.padding}, dtype={self.dtype}, "
                 f"backend={self.backend!r})")
 
-
-BLOCK = 32
-"""Images per block of windows in the Numba backend: the windows of one block (``cols``, ``C kh
-kw`` times the block's input) stay in the caches between their im2col and their products, and
-a training step never holds more than one block of them."""
-
-
-def _blocks(n: int) -> list[slice]:
-    return [slice(lo, min(n, lo + BLOCK)) for lo in range(0, n, BLOCK)]

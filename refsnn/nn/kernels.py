@@ -4,8 +4,9 @@ The layers' NumPy code (``backend="numpy"``) is the specification; these kernels
 same maps (``backend="numba"``, the default) without the copies and slow reductions of the
 NumPy version: im2col and col2im as loops that handle the zero padding by bounds instead of a
 padded copy, BatchNorm's statistics and its backward as one pass per channel, pooling as
-loops over the windows. Parallel over images (im2col, col2im, pooling) or channels
-(BatchNorm), with Numba's ``prange``.
+loops over the windows. Pooling is parallel over images, BatchNorm over channels (Numba's
+``prange``); im2col and col2im are serial and release the GIL: Conv2d runs them per block of
+images on threads of its own (refsnn/nn/blocks.py).
 
 Agreement with the NumPy code (spec_tests/test_nn_kernels.py):
 
@@ -60,7 +61,7 @@ def _shifted(row, inside, image, shift):
     return row[lo:hi], inside[lo:hi], image[lo + shift:hi + shift]
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(cache=True, nogil=True)
 def columns(x, kh, kw, sh, sw, ph, pw, ho, wo):
     """im2col of ``x[N, C, H, W]``: ``cols[n, (c kh + a) kw + b, i wo + j] = x[n, c, i sh + a -
     ph, j sw + b - pw]``, 0 outside the image (the zero padding)."""
@@ -69,7 +70,7 @@ def columns(x, kh, kw, sh, sw, ph, pw, ho, wo):
     cols = np.zeros((n_img, chans * kh * kw, ho * wo), dtype=x.dtype)
     same, zero = _same_size(h, w, sh, sw, ho, wo), x.dtype.type(0)
     inside = _column_mask(kw, pw, h, w) if same else np.empty((0, 0), dtype=np.bool_)
-    for n in nb.prange(n_img):
+    for n in range(n_img):
         for c in range(chans):
             src = planes[n, c]
             for a in range(kh):
@@ -89,7 +90,7 @@ def columns(x, kh, kw, sh, sw, ph, pw, ho, wo):
     return cols
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(cache=True, nogil=True)
 def add_columns(grad_x, cols, kh, kw, sh, sw, ph, pw, ho, wo):
     """col2im, the adjoint of :func:`columns`: ``grad_x[n, c, i sh + a - ph, j sw + b - pw] +=
     cols[n, (c kh + a) kw + b, i wo + j]`` for the positions inside the image, kernel offsets
@@ -98,7 +99,7 @@ def add_columns(grad_x, cols, kh, kw, sh, sw, ph, pw, ho, wo):
     planes = grad_x.reshape(n_img, chans, h * w)
     same, zero = _same_size(h, w, sh, sw, ho, wo), grad_x.dtype.type(0)
     inside = _column_mask(kw, pw, h, w) if same else np.empty((0, 0), dtype=np.bool_)
-    for n in nb.prange(n_img):
+    for n in range(n_img):
         for c in range(chans):
             dst = planes[n, c]
             for a in range(kh):
