@@ -109,6 +109,7 @@ def test_conv2d_numba_equals_numpy_within_the_rounding_of_its_sums(case, dtype):
 
 
 @pytest.mark.parametrize("kernel, stride, shape", [(2, None, (3, 2, 6, 7)),
+                                                   (3, None, (2, 2, 7, 8)),
                                                    (3, 2, (2, 2, 7, 6)),
                                                    ((2, 3), (1, 2), (2, 3, 5, 7))])
 @pytest.mark.parametrize("dtype", DTYPES)

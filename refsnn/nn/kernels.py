@@ -151,8 +151,11 @@ def avg_pool(x, kh, kw, sh, sw, ho, wo):
 def avg_pool_backward(grad, kh, kw, sh, sw, h, w):
     """``dL/dx[n, c, i sh + a, j sw + b] += dL/dy[n, c, i, j] / (kh kw)`` into zeros of shape
     ``[N, C, h, w]``, kernel offsets ``(a, b)`` in row-major order (where windows overlap, the
-    order of refsnn.nn.windows.add_windows)."""
+    order of refsnn.nn.windows.add_windows). Windows that do not overlap (stride = kernel)
+    write each share once instead (``0 + s = s``: the same values)."""
     n_img, chans, ho, wo = grad.shape
+    if sh == kh and sw == kw:
+        return _tile_shares(grad, kh, kw, h, w)
     grad_x = np.zeros((n_img, chans, h, w), dtype=grad.dtype)
     count = grad.dtype.type(kh * kw)
     for n in nb.prange(n_img):
@@ -166,12 +169,37 @@ def avg_pool_backward(grad, kh, kw, sh, sw, h, w):
                 for b in range(kw):
                     for i in range(ho):
                         window, src = grad_x[n, c, i * sh + a, b:], share[i]
-                        if sw == 2:  # a constant stride: the stores vectorise
-                            for j in range(wo):
-                                window[2 * j] += src[j]
-                            continue
                         for j in range(wo):
                             window[j * sw] += src[j]
+    return grad_x
+
+
+@nb.njit(parallel=True, cache=True)
+def _tile_shares(grad, kh, kw, h, w):
+    """:func:`avg_pool_backward` for non-overlapping windows: every input position receives
+    the share of the one window that covers it, or 0 (rows and columns no window reaches)."""
+    n_img, chans, ho, wo = grad.shape
+    grad_x = np.empty((n_img, chans, h, w), dtype=grad.dtype)
+    count, zero = grad.dtype.type(kh * kw), grad.dtype.type(0)
+    for n in nb.prange(n_img):
+        share = np.empty(wo, dtype=grad.dtype)
+        for c in range(chans):
+            for i in range(ho):
+                g = grad[n, c, i]
+                for j in range(wo):
+                    share[j] = g[j] / count
+                for a in range(kh):
+                    row = grad_x[n, c, i * kh + a]
+                    if kw == 2:  # a constant stride: the stores vectorise
+                        for j in range(wo):
+                            row[2 * j] = share[j]
+                            row[2 * j + 1] = share[j]
+                    else:
+                        for j in range(wo):
+                            for b in range(kw):
+                                row[j * kw + b] = share[j]
+                    row[wo * kw:] = zero
+            grad_x[n, c, ho * kh:] = zero
     return grad_x
 
 
