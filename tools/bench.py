@@ -1,6 +1,12 @@
 """Benchmark the LIF kernels against this machine's memory bandwidth and the NumPy reference.
 
     python tools/bench.py [--quick] [--rounds N] [--surrogate NAME] [--json PATH [--force]]
+    python tools/bench.py --kinds [--rounds N] [--surrogate NAME]
+
+``--kinds``: every neuron kind (:data:`KINDS`: IF, LIF, PLIF, Ternary, MultiThreshold, MTNeuron
+parallel and cascade), its Numba forward and forward + backward at [32, 2^20] float32, each
+kind timed in rounds interleaved with the triad as below, against the targets of
+:data:`KIND_TARGETS` (ratios of the GB/s counted as in 3. to the triad's).
 
 1. ``LIF(tau=2).forward`` and ``forward`` + ``backward`` are timed through the public API with
    both backends on float32 inputs ``[T, N]``, writing into the outputs of a first call
@@ -250,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     triad_elements = 2**22 if args.quick else max(2**25, 4 * l3 // 24)
     stream = triad(triad_elements)
     stream[0]()  # a first parallel call starts Numba's threads: the header names their layer
-    print(f"# LIF benchmark, {args.surrogate} surrogate"
+    print(f"# {'Neuron kinds' if args.kinds else 'LIF'} benchmark, {args.surrogate} surrogate"
           f"{' (--quick: small shapes, not meaningful)' if args.quick else ''}\n")
     print(f"{platform.machine()}, {os.cpu_count()} CPUs, "
           f"L3 {l3 / 2**20:.0f} MiB; numpy {np.__version__}, numba {nb.__version__} "
