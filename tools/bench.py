@@ -163,23 +163,42 @@ def time_kind(name: str, rounds: int, surrogate: str, stream, shape=KIND_SHAPE) 
     neuron = KINDS[name](surrogates.get(surrogate))
     trace = neuron.forward(x, backend="numba")
     grads = neuron.backward(trace, grad_spikes, backend="numba")
-    best = best_times({"triad": stream[0],
-                       "forward": functools.partial(neuron.forward, x, backend="numba",
-                                                    out=trace),
-                       "fwd_bwd": functools.partial(_forward_backward, neuron, x, grad_spikes,
-                                                    "numba", trace, grads)}, rounds)
+    passes = {"forward": functools.partial(neuron.forward, x, backend="numba", out=trace),
+              "fwd_bwd": functools.partial(_forward_backward, neuron, x, grad_spikes, "numba",
+                                           trace, grads)}
+    best = best_times({"triad": stream[0]} | passes, rounds)
     triad_gbps = stream[1] / best["triad"] / 1e9
     row = {"kind": name, "shape": list(shape), "rounds": rounds, "triad_gbps": triad_gbps}
+    for key, call in passes.items():
+        row[f"{key}_cpu_ns"] = one_thread_cpu_seconds(call) / x.size * 1e9
     for key, arrays in (("forward", FORWARD_ARRAYS), ("fwd_bwd", FORWARD_ARRAYS + BACKWARD_ARRAYS)):
         gbps = arrays * x.nbytes / best[key] / 1e9
         row |= {f"{key}_s": best[key], f"{key}_gbps": gbps, f"{key}_over_triad": gbps / triad_gbps}
     return row
 
 
+def one_thread_cpu_seconds(call, repeat: int = 3) -> float:
+    """The best of ``repeat`` calls on one Numba thread, in CPU time of this thread: what the
+    work costs a core, whatever else the machine runs (the bandwidth ratios need a quiet
+    machine; this does not)."""
+    before = nb.get_num_threads()
+    nb.set_num_threads(1)
+    try:
+        best = float("inf")
+        for _ in range(repeat):
+            start = time.thread_time()
+            call()
+            best = min(best, time.thread_time() - start)
+        return best
+    finally:
+        nb.set_num_threads(before)
+
+
 def kinds_table(rows: list[dict]) -> str:
     """Every kind's figures as a Markdown table, with the targets' verdicts."""
     lines = ["| kind | triad GB/s | fwd ms | fwd GB/s | fwd / triad | fwd+bwd ms "
-             "| fwd+bwd GB/s | fwd+bwd / triad |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| fwd+bwd GB/s | fwd+bwd / triad | 1-thread CPU ns / element: fwd | fwd+bwd |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         marks = {key: "" if row[f"{key}_over_triad"] >= target else " (below)"
                  for key, target in KIND_TARGETS.items()}
@@ -187,7 +206,8 @@ def kinds_table(rows: list[dict]) -> str:
                      f"| {row['forward_gbps']:.1f} | {row['forward_over_triad']:.2f}"
                      f"{marks['forward']} | {row['fwd_bwd_s'] * 1e3:.1f} "
                      f"| {row['fwd_bwd_gbps']:.1f} | {row['fwd_bwd_over_triad']:.2f}"
-                     f"{marks['fwd_bwd']} |")
+                     f"{marks['fwd_bwd']} | {row['forward_cpu_ns']:.2f} "
+                     f"| {row['fwd_bwd_cpu_ns']:.2f} |")
     return "\n".join(lines)
 
 
