@@ -10,12 +10,13 @@ images on threads of its own (refsnn/nn/blocks.py).
 
 Agreement with the NumPy code (spec_tests/test_nn_kernels.py):
 
-- im2col, pooling and col2im of non-overlapping windows: bit for bit (the same additions in
-  the same order, or none);
-- col2im of overlapping windows: the same sums in another order (within a few ulps);
-- BatchNorm: its sums are float64 here (NumPy reduces float32 data in float32, pairwise), so a
-  float32 result can differ by rounding (tolerance in the test: 1e-5 relative to the scale);
-  float64 results agree to about 1e-12.
+- im2col and col2im: bit for bit (the same values copied; every position's additions in the
+  same row-major order of kernel offsets, the positions outside the image adding 0);
+- average pooling: the backward bit for bit, the forward to one rounding of the window sum
+  (NumPy's ``mean`` picks its own order of the additions);
+- BatchNorm: its sums are float64 here, in an order LLVM picks (``fastmath={"reassoc"}``, fixed
+  for a compiled kernel), where NumPy reduces float32 data in float32, pairwise; the results
+  differ by that rounding (tested to 2e-5 of the largest value in float32, 1e-12 in float64).
 """
 
 from __future__ import annotations

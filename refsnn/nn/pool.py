@@ -40,9 +40,9 @@ class AvgPool2d(_Pool2d):
     Backward: every input of a window receives ``dL/dy / (kh kw)`` (summed where windows
     overlap).
 
-    backend: ``"numba"`` (default; refsnn/nn/kernels.py, a loop over the windows, bit for bit
-    the NumPy result for windows of up to 2 x 2 and for non-overlapping windows' backward)
-    or ``"numpy"`` (the code below, the reference).
+    backend: ``"numba"`` (default; refsnn/nn/kernels.py, loops over the windows: the backward
+    bit for bit the NumPy one, the forward to one rounding of the window sum, exact for
+    spikes) or ``"numpy"`` (the code below, the reference).
     """
 
     def __init__(self, kernel_size: int | tuple, stride: int | tuple | None = None, *,
