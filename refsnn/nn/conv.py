@@ -114,10 +114,10 @@ class Conv2d(Layer):
 
         def block(part: slice) -> None:
             np.matmul(w_mat, self._columns(x[part], out_size), out=y[part])
+            if self.bias is not None:
+                y[part] += self.bias.value[:, None]  # while the block is in the caches
 
         map_blocks(block, x.shape[0])
-        if self.bias is not None:
-            y += self.bias.value[:, None]
         self._x, self._out_size = x, out_size
         return y.reshape(x.shape[0], self.out_channels, *out_size)
 
