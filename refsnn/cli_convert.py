@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from refsnn.checkpoint import overwritable, writable_directory
-from refsnn.cli_train import integer_list
+from refsnn.cli_train import integer_list, thread_count
 from refsnn.convert.experiment import METHODS, Config, ann_files
 from refsnn.data import DATASETS
 
@@ -86,8 +86,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plot", action="store_true",
                    help="plot accuracy vs T (needs --out and matplotlib)")
     p.add_argument("--force", action="store_true", help="overwrite an earlier run's files")
-    p.add_argument("--threads", type=int, default=1,
-                   help="Numba and BLAS threads (default 1; 0 = the libraries' defaults)")
+    p.add_argument("--threads", type=thread_count, default="auto",
+                   help="Numba threads, BLAS on one (default auto: the cores idle now, from the "
+                   "load average; 0 = the libraries' own defaults)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--export-nir", type=Path, default=None, metavar="FILE.nir",
                    help="write the converted network as a NIR graph: refused, as every "

@@ -35,6 +35,19 @@ def integer_list(text: str, minimum: int = 1) -> tuple[int, ...]:
     return values
 
 
+def thread_count(text: str) -> int | str:
+    """An argparse type: ``auto`` or an integer >= 0 (0: the libraries' defaults)."""
+    if text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or an integer >= 0, got {text!r}")
+    return value
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The ``train`` subcommand's arguments (defaults: :class:`refsnn.train.Config`'s)."""
     p = sub.add_parser("train", help="train a spiking network with BPTT on a shipped dataset",
@@ -90,9 +103,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="overwrite an earlier run's files")
     p.add_argument("--plot", action="store_true",
                    help="also write curves.png, raster.png, membrane.png (needs matplotlib)")
-    p.add_argument("--threads", type=int, default=1,
-                   help="Numba and BLAS threads (default 1: on a small or shared machine more "
-                   "threads oversubscribe the cores and run slower; 0 = the libraries' defaults)")
+    p.add_argument("--threads", type=thread_count, default="auto",
+                   help="Numba threads, BLAS on one (default auto: the cores idle now, from the "
+                   "load average; 0 = the libraries' own defaults)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--export-nir", type=Path, default=None, metavar="FILE.nir",
                    help="also write the trained network as a NIR graph (IF/LIF/PLIF with a "

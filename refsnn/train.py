@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -197,22 +198,42 @@ class Run:
                            "total_seconds": float(sum(self.seconds))}}
 
 
-@contextlib.contextmanager
-def limit_threads(threads: int | None) -> Iterator[None]:
-    """Run with at most ``threads`` Numba threads and BLAS threads (``None``: leave both).
+def auto_threads() -> int:
+    """The thread count ``threads="auto"`` picks: the cores that are idle now, at least 1 (the
+    CPUs Linux gives this process minus the one-minute load average, rounded to the nearest
+    integer). On the
+    shared 2-core machines here a second thread is a loss whenever another process holds a
+    core (tools/bench_train.py measured a CNN epoch at 0.56x with 2 Numba threads under load),
+    and a gain when both cores are free."""
+    import os
 
-    On a small machine the two pools oversubscribe the cores: OpenBLAS's threads spin for a
-    while after every matrix product, Numba's parallel kernels then wait for a core, and a
-    training epoch ran up to 10x slower with 2 + 2 threads than with 1 + 1 on the 2-core
-    machines here (tools/bench_train.py). The BLAS limit needs threadpoolctl (installed with
-    scikit-learn, the ``data`` extra); without it only Numba's is set.
+    if not hasattr(os, "getloadavg"):
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, (cores or 1) - math.floor(os.getloadavg()[0] + 0.5)))
+
+
+@contextlib.contextmanager
+def limit_threads(threads: int | str | None) -> Iterator[None]:
+    """Run with ``threads`` Numba threads and one BLAS thread (``"auto"``: :func:`auto_threads`;
+    ``None``: leave both libraries' settings).
+
+    OpenBLAS's and Numba's thread pools oversubscribe a small machine: OpenBLAS's threads spin
+    for a while after every matrix product, Numba's parallel kernels then wait for a core, and
+    a training epoch ran up to 10x slower with 2 + 2 threads than with 1 + 1 on the 2-core
+    machines here (and 0.2x with 1 Numba + 2 BLAS threads, tools/bench_train.py). So BLAS
+    stays on one thread and the convolutions spread blocks of images over Numba's thread
+    count themselves (refsnn/nn/blocks.py); a Linear layer's product stays one-threaded. The
+    BLAS limit needs threadpoolctl (installed with scikit-learn, the ``data`` extra); without it
+    BLAS keeps its own setting. Results do not depend on the thread count.
     """
     if threads is None:
         yield
         return
     import numba
 
-    threads = validation.integer("threads", threads, minimum=1)
+    threads = auto_threads() if threads == "auto" else \
+        validation.integer("threads", threads, minimum=1)
     before = numba.get_num_threads()
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     try:
@@ -221,7 +242,7 @@ def limit_threads(threads: int | None) -> Iterator[None]:
         except ImportError:
             blas = contextlib.nullcontext()
         else:
-            blas = threadpool_limits(threads, user_api="blas")
+            blas = threadpool_limits(1, user_api="blas")
         with blas:
             yield
     finally:
@@ -229,11 +250,11 @@ def limit_threads(threads: int | None) -> Iterator[None]:
 
 
 def train(config: Config, *, progress: bool = True, dataset: datasets.Dataset | None = None,
-          threads: int | None = 1) -> Run:
+          threads: int | str | None = "auto") -> Run:
     """Train the configured network; ``progress`` shows a tqdm bar per epoch with the running
     loss and accuracy. ``dataset`` overrides loading ``config.data`` (e.g. a subset).
-    ``threads``: the Numba and BLAS threads to use (:func:`limit_threads`; default 1, the
-    fastest on the shared 2-core machines here; ``None`` leaves the libraries' defaults)."""
+    ``threads``: the Numba threads to use, BLAS on one (:func:`limit_threads`; default
+    ``"auto"``, the idle cores; ``None`` leaves the libraries' defaults)."""
     with limit_threads(threads):
         return _train(config, progress, dataset)
 

@@ -1,7 +1,8 @@
 """refsnn.nn: every layer's backward, whole networks' BPTT, BatchNorm folding, optimizers.
 
 1. Every layer's backward against central finite differences (float64), for dL/dx and every
-   parameter, with ``L = sum(w y)`` for a random ``w``.
+   parameter, with ``L = sum(w y)`` for a random ``w`` (Conv2d, BatchNorm and AvgPool2d with
+   both backends; spec_tests/test_nn_kernels.py checks the backends against each other).
 2. Whole networks (Linear-LIF-Linear-LIF; Conv-BN-LIF-Pool-Flatten-Linear) in the neurons'
    smooth mode, where the network is an ordinary differentiable function: BPTT == central
    differences, and == torch autograd of the same network written with torch's functional
@@ -79,6 +80,15 @@ LAYERS = [
     ("batchnorm2d-train", lambda: with_stats(BatchNorm(2)), (3, 2, 3, 2), True, 0.5),
     ("batchnorm2d-eval", lambda: with_stats(BatchNorm(2)), (3, 2, 3, 2), False, 0.5),
     ("flatten", Flatten, (3, 2, 2, 3), True, 0.0),
+    # the NumPy references of the layers with Numba kernels (the cases above run Numba's)
+    ("conv-stride-pad-numpy", lambda: Conv2d(1, 2, 3, stride=(2, 1), padding=(1, 2), rng=3,
+                                             backend="numpy"), (2, 1, 5, 4), True, 0.0),
+    ("avgpool-overlap-numpy", lambda: AvgPool2d(3, stride=2, backend="numpy"), (2, 2, 7, 6),
+     True, 0.0),
+    ("batchnorm2d-train-numpy", lambda: with_stats(BatchNorm(2, backend="numpy")),
+     (3, 2, 3, 2), True, 0.5),
+    ("batchnorm2d-eval-numpy", lambda: with_stats(BatchNorm(2, backend="numpy")),
+     (3, 2, 3, 2), False, 0.5),
     ("dropout", lambda: Dropout(0.4, rng=9), (3, 4, 5), True, 0.0),
     ("dropout-eval", lambda: Dropout(0.4, rng=9), (3, 4, 5), False, 0.0),
     ("LIF", lambda: smooth(LIF(tau=3.0, surrogate=SIG)), (6, 2, 3), True, 0.8),
@@ -567,6 +577,9 @@ BAD = [
     ("learn", lambda: NeuronLayer(LIF(), learn="everything")),
     ("smooth", lambda: NeuronLayer(LIF(), smooth=True)),
     ("backend", lambda: NeuronLayer(LIF(), backend="cuda")),
+    ("backend", lambda: Conv2d(1, 2, 3, rng=0, backend="cuda")),
+    ("backend", lambda: BatchNorm(3, backend="torch")),
+    ("backend", lambda: AvgPool2d(2, backend=None)),
     ("layers[1]", lambda: Sequential(Flatten(), "relu")),
     ("x: expected shape [T, B, ...]", _forward(Sequential(Flatten()), Z(3))),
     ("x: expected intensities in [0, 1]", lambda: encoding.rate(np.full((2, 2), 1.5), 3, 0)),

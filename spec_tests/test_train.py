@@ -17,6 +17,7 @@ from refsnn.neurons import NEURONS
 from refsnn.nn import readout
 from refsnn.train import (
     Config,
+    auto_threads,
     encode,
     limit_threads,
     load_checkpoint,
@@ -186,6 +187,14 @@ def test_limit_threads_sets_and_restores_numba_threads():
     assert numba.get_num_threads() == before
     with pytest.raises(ValueError, match="^threads"), limit_threads(0):
         pass
+
+
+@pytest.mark.parametrize("load, expected", [(0.0, 2), (0.4, 2), (0.6, 1), (1.4, 1), (9.0, 1)])
+def test_auto_threads_takes_the_idle_cores(monkeypatch, load, expected):
+    """2 cores: a core counts as busy once the load average rounds to it; never below 1."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert auto_threads() == expected
 
 
 # --- the CLI --------------------------------------------------------------------------------

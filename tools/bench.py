@@ -1,6 +1,12 @@
 """Benchmark the LIF kernels against this machine's memory bandwidth and the NumPy reference.
 
     python tools/bench.py [--quick] [--rounds N] [--surrogate NAME] [--json PATH [--force]]
+    python tools/bench.py --kinds [--rounds N] [--surrogate NAME]
+
+``--kinds``: every neuron kind (:data:`KINDS`: IF, LIF, PLIF, Ternary, MultiThreshold, MTNeuron
+parallel and cascade), its Numba forward and forward + backward at [32, 2^20] float32, each
+kind timed in rounds interleaved with the triad as below, against the targets of
+:data:`KIND_TARGETS` (ratios of the GB/s counted as in 3. to the triad's).
 
 1. ``LIF(tau=2).forward`` and ``forward`` + ``backward`` are timed through the public API with
    both backends on float32 inputs ``[T, N]``, writing into the outputs of a first call
@@ -36,8 +42,9 @@ from pathlib import Path
 import numba as nb
 import numpy as np
 
-from refsnn import LIF, surrogates
+from refsnn import IF, LIF, PLIF, MultiThreshold, Ternary, surrogates
 from refsnn.checkpoint import atomic_write
+from refsnn.neurons import MTNeuron
 
 SHAPES = [(8, 32 * 1024), (8, 256 * 4096), (32, 2**20)]
 QUICK_SHAPES = [(4, 8 * 1024), (8, 32 * 1024)]
@@ -133,6 +140,77 @@ def _forward_backward(neuron, x, grad_spikes, backend, trace, grads):
                     backend=backend, out=grads)
 
 
+KINDS = {  # every neuron kind on a LIF (tau = 2), with refsnn.train.make_neuron's defaults
+    "IF": lambda sur: IF(surrogate=sur),
+    "LIF": lambda sur: LIF(tau=2.0, surrogate=sur),
+    "PLIF": lambda sur: PLIF(surrogate=sur),
+    "Ternary": lambda sur: Ternary(neuron=LIF(tau=2.0, surrogate=sur)),
+    "MultiThreshold": lambda sur: MultiThreshold(neuron=LIF(tau=2.0, surrogate=sur)),
+    "MTNeuron parallel": lambda sur: MTNeuron.parallel(LIF(tau=2.0, surrogate=sur), 2),
+    "MTNeuron cascade": lambda sur: MTNeuron.cascade(LIF(tau=2.0, surrogate=sur), 2),
+}
+KIND_SHAPE = (32, 2**20)
+KIND_TARGETS = {"forward": 0.8, "fwd_bwd": 0.7}  # of the triad's GB/s, at KIND_SHAPE
+
+
+def time_kind(name: str, rounds: int, surrogate: str, stream, shape=KIND_SHAPE) -> dict:
+    """The Numba forward and forward+backward of the kind ``name`` (:data:`KINDS`) at
+    ``shape``, timed interleaved with the triad ``stream``: best times, GB/s (16 and 40 bytes
+    per element) and their ratios to the triad's GB/s."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.0, 3.0, shape).astype(np.float32)
+    grad_spikes = rng.standard_normal(shape, dtype=np.float32)
+    neuron = KINDS[name](surrogates.get(surrogate))
+    trace = neuron.forward(x, backend="numba")
+    grads = neuron.backward(trace, grad_spikes, backend="numba")
+    passes = {"forward": functools.partial(neuron.forward, x, backend="numba", out=trace),
+              "fwd_bwd": functools.partial(_forward_backward, neuron, x, grad_spikes, "numba",
+                                           trace, grads)}
+    best = best_times({"triad": stream[0]} | passes, rounds)
+    triad_gbps = stream[1] / best["triad"] / 1e9
+    row = {"kind": name, "shape": list(shape), "rounds": rounds, "triad_gbps": triad_gbps}
+    for key, call in passes.items():
+        row[f"{key}_cpu_ns"] = one_thread_cpu_seconds(call) / x.size * 1e9
+    for key, arrays in (("forward", FORWARD_ARRAYS), ("fwd_bwd", FORWARD_ARRAYS + BACKWARD_ARRAYS)):
+        gbps = arrays * x.nbytes / best[key] / 1e9
+        row |= {f"{key}_s": best[key], f"{key}_gbps": gbps, f"{key}_over_triad": gbps / triad_gbps}
+    return row
+
+
+def one_thread_cpu_seconds(call, repeat: int = 3) -> float:
+    """The best of ``repeat`` calls on one Numba thread, in CPU time of this thread: what the
+    work costs a core, whatever else the machine runs (the bandwidth ratios need a quiet
+    machine; this does not)."""
+    before = nb.get_num_threads()
+    nb.set_num_threads(1)
+    try:
+        best = float("inf")
+        for _ in range(repeat):
+            start = time.thread_time()
+            call()
+            best = min(best, time.thread_time() - start)
+        return best
+    finally:
+        nb.set_num_threads(before)
+
+
+def kinds_table(rows: list[dict]) -> str:
+    """Every kind's figures as a Markdown table, with the targets' verdicts."""
+    lines = ["| kind | triad GB/s | fwd ms | fwd GB/s | fwd / triad | fwd+bwd ms "
+             "| fwd+bwd GB/s | fwd+bwd / triad | 1-thread CPU ns / element: fwd | fwd+bwd |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        marks = {key: "" if row[f"{key}_over_triad"] >= target else " (below)"
+                 for key, target in KIND_TARGETS.items()}
+        lines.append(f"| {row['kind']} | {row['triad_gbps']:.1f} | {row['forward_s'] * 1e3:.1f} "
+                     f"| {row['forward_gbps']:.1f} | {row['forward_over_triad']:.2f}"
+                     f"{marks['forward']} | {row['fwd_bwd_s'] * 1e3:.1f} "
+                     f"| {row['fwd_bwd_gbps']:.1f} | {row['fwd_bwd_over_triad']:.2f}"
+                     f"{marks['fwd_bwd']} | {row['forward_cpu_ns']:.2f} "
+                     f"| {row['fwd_bwd_cpu_ns']:.2f} |")
+    return "\n".join(lines)
+
+
 def run(shapes, rounds: int, surrogate: str, stream) -> list[dict]:
     """Time both backends at every shape."""
     return [row for shape in shapes for row in time_shape(shape, rounds, surrogate, stream)]
@@ -181,6 +259,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--surrogate", default="sigmoid",
                         help="the LIF's surrogate, a canonical name (default sigmoid, the LIF's "
                              "default; rectangular shows the cost without a transcendental)")
+    parser.add_argument("--kinds", action="store_true",
+                        help=f"instead: every neuron kind's Numba forward and forward+backward "
+                        f"at {list(KIND_SHAPE)} against the triad (targets: "
+                        f"{KIND_TARGETS['forward']}x and {KIND_TARGETS['fwd_bwd']}x)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--force", action="store_true", help="let --json overwrite PATH")
     args = parser.parse_args(argv)
@@ -194,12 +276,25 @@ def main(argv: list[str] | None = None) -> int:
     triad_elements = 2**22 if args.quick else max(2**25, 4 * l3 // 24)
     stream = triad(triad_elements)
     stream[0]()  # a first parallel call starts Numba's threads: the header names their layer
-    print(f"# LIF benchmark, {args.surrogate} surrogate"
+    print(f"# {'Neuron kinds' if args.kinds else 'LIF'} benchmark, {args.surrogate} surrogate"
           f"{' (--quick: small shapes, not meaningful)' if args.quick else ''}\n")
     print(f"{platform.machine()}, {os.cpu_count()} CPUs, "
           f"L3 {l3 / 2**20:.0f} MiB; numpy {np.__version__}, numba {nb.__version__} "
           f"({nb.threading_layer()}, {nb.get_num_threads()} threads); load average {load:.2f} "
           "before the run (other work on the cores skews every figure)")
+    if args.kinds:
+        shape = QUICK_SHAPES[-1] if args.quick else KIND_SHAPE
+        rows = [time_kind(name, args.rounds, args.surrogate, stream, shape) for name in KINDS]
+        print(f"Every kind at {list(shape)} float32, Numba, {args.surrogate} surrogate; GB/s "
+              f"count {FORWARD_ARRAYS * 4} bytes per element for the forward, "
+              f"{(FORWARD_ARRAYS + BACKWARD_ARRAYS) * 4} for forward+backward; the triad timed "
+              f"in each kind's rounds; targets {KIND_TARGETS['forward']}x and "
+              f"{KIND_TARGETS['fwd_bwd']}x the triad\n")
+        print(kinds_table(rows))
+        if args.json:
+            write_json(args.json, {"quick": args.quick, "surrogate": args.surrogate,
+                                   "load_average": load, "kinds": rows}, args.force)
+        return 0
     rows = run(QUICK_SHAPES if args.quick else SHAPES, args.rounds, args.surrogate, stream)
     triads = [row["triad_gbps"] for row in rows if row["backend"] == BACKENDS[0]]  # per shape
     print(f"STREAM triad (3 x {triad_elements * 8 / 2**20:.0f} MiB float64), timed in the "

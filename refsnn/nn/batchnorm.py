@@ -8,8 +8,9 @@ import copy
 import numpy as np
 
 from refsnn import validation
+from refsnn.nn import kernels
 from refsnn.nn.conv import Conv2d
-from refsnn.nn.layer import Layer, float_array, float_dtype, gradient
+from refsnn.nn.layer import BACKENDS, Layer, float_array, float_dtype, gradient
 from refsnn.nn.linear import Linear
 from refsnn.nn.parameter import Parameter
 
@@ -34,10 +35,16 @@ class BatchNorm(Layer):
     ``dL/dx = gamma / sqrt(var + eps) (g - mean(g) - xhat mean(g xhat))`` (means over the
     channel's n values), ``dL/dgamma = sum g xhat``, ``dL/dbeta = sum g``. In eval mode the map
     is affine: ``dL/dx = g gamma / sqrt(running_var + eps)``. No weight decay on gamma, beta.
+
+    backend: ``"numba"`` (default) or ``"numpy"`` (the code below, the reference). Numba
+    computes a channel's mean and variance in one pass with float64 sums
+    (refsnn/nn/kernels.py; NumPy sums float32 data in float32), and recomputes ``xhat`` in the
+    backward instead of keeping it (one array less in memory); the same formulas otherwise,
+    so the backends agree to the rounding of the sums.
     """
 
     def __init__(self, num_features: int, *, eps: float = 1e-5, momentum: float = 0.1,
-                 dtype: object = np.float64) -> None:
+                 dtype: object = np.float64, backend: str = "numba") -> None:
         self.num_features = validation.integer("num_features", num_features, minimum=1)
         self.eps = validation.real_scalar("eps", eps, minimum=0.0, inclusive=False)
         self.momentum = validation.real_scalar("momentum", momentum, minimum=0.0)
@@ -48,6 +55,7 @@ class BatchNorm(Layer):
         self.beta = Parameter(np.zeros(self.num_features, dtype))
         self.running_mean = np.zeros(self.num_features, dtype)
         self.running_var = np.ones(self.num_features, dtype)
+        self.backend = validation.choice("backend", backend, BACKENDS)
         self._x = None
 
     @property
@@ -62,25 +70,42 @@ class BatchNorm(Layer):
                              f"got shape {x.shape}")
         axes = (0, *range(2, x.ndim))
         n = x.size // self.num_features
+        numba = self.backend == "numba"
+        x3 = np.ascontiguousarray(x).reshape(x.shape[0], self.num_features, -1) if numba else x
         if training:
             if n < 2:
                 raise ValueError(f"x: expected more than one value per channel in training "
                                  f"mode, got shape {x.shape}")
-            mean, var = x.mean(axis=axes), x.var(axis=axes)
+            if numba:
+                mean, var = (a.astype(self.dtype) for a in kernels.channel_moments(x3))
+            else:
+                mean, var = x.mean(axis=axes), x.var(axis=axes)
             m = self.dtype.type(self.momentum)
             self.running_mean[...] = (1 - m) * self.running_mean + m * mean
             self.running_var[...] = (1 - m) * self.running_var + m * var * (n / (n - 1))
         else:
             mean, var = self.running_mean, self.running_var
         inv_std = 1.0 / np.sqrt(var + self.dtype.type(self.eps))
+        self._x, self._x3, self._mean, self._inv_std = x, x3, mean, inv_std
+        self._training = training
+        if numba:
+            return kernels.normalize(x3, mean, inv_std, self.gamma.value,
+                                     self.beta.value).reshape(x.shape)
         shape = (1, -1) + (1,) * (x.ndim - 2)
-        xhat = (x - mean.reshape(shape)) * inv_std.reshape(shape)
-        self._x, self._xhat, self._inv_std, self._training = x, xhat, inv_std, training
-        return xhat * self.gamma.value.reshape(shape) + self.beta.value.reshape(shape)
+        self._xhat = (x - mean.reshape(shape)) * inv_std.reshape(shape)
+        return self._xhat * self.gamma.value.reshape(shape) + self.beta.value.reshape(shape)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         x = self._cached()
         grad = gradient("grad", grad, x.shape, self.dtype)
+        if self.backend == "numba":
+            x3 = self._x3
+            grad_x, grad_xhat_sum, grad_sum = kernels.normalize_backward(
+                np.ascontiguousarray(grad).reshape(x3.shape), x3, self._mean, self._inv_std,
+                self.gamma.value, self._training)
+            self.gamma.grad += grad_xhat_sum.astype(self.dtype)
+            self.beta.grad += grad_sum.astype(self.dtype)
+            return grad_x.reshape(x.shape)
         xhat, axes = self._xhat, (0, *range(2, x.ndim))
         shape = (1, -1) + (1,) * (x.ndim - 2)
         grad_xhat_sum = (grad * xhat).sum(axis=axes)

@@ -7,6 +7,10 @@ import numpy as np
 from refsnn import validation
 from refsnn.nn.parameter import Parameter
 
+BACKENDS = ("numba", "numpy")
+"""The convolutional layers' backends: Numba kernels (refsnn/nn/kernels.py), or their NumPy
+code, the reference."""
+
 
 class Layer:
     """A differentiable map with a cached forward pass.

@@ -75,8 +75,9 @@ def cnn(input_shape: tuple, classes: int, neuron: Neuron, *, channels: tuple[int
         layers.append(Reshape((1, 1, w)))
     for i, width in enumerate(channels):
         validation.integer(f"channels[{i}]", width, minimum=1)
-        layers += [Conv2d(c, width, kernel, padding=pad, rng=rng, dtype=dtype),
-                   BatchNorm(width, dtype=dtype), spiking(), AvgPool2d(pool)]
+        layers += [Conv2d(c, width, kernel, padding=pad, rng=rng, dtype=dtype, backend=backend),
+                   BatchNorm(width, dtype=dtype, backend=backend), spiking(),
+                   AvgPool2d(pool, backend=backend)]
         c, h, w = width, h if one_d else h // 2, w // 2
         if min(h, w) < 1:
             raise ValueError(f"channels: {len(channels)} pooling stages shrink the input "

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from refsnn.nn.layer import Layer, float_array, gradient
+from refsnn import validation
+from refsnn.nn import kernels
+from refsnn.nn.layer import BACKENDS, Layer, float_array, gradient
 from refsnn.nn.windows import add_windows, output_size, pair, windows
 
 
@@ -37,13 +39,28 @@ class AvgPool2d(_Pool2d):
 
     Backward: every input of a window receives ``dL/dy / (kh kw)`` (summed where windows
     overlap).
+
+    backend: ``"numba"`` (default; refsnn/nn/kernels.py, loops over the windows: the backward
+    bit for bit the NumPy one, the forward to one rounding of the window sum, exact for
+    spikes) or ``"numpy"`` (the code below, the reference).
     """
 
+    def __init__(self, kernel_size: int | tuple, stride: int | tuple | None = None, *,
+                 backend: str = "numba") -> None:
+        super().__init__(kernel_size, stride)
+        self.backend = validation.choice("backend", backend, BACKENDS)
+
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        return self._windows(x).mean(axis=(-2, -1))
+        win = self._windows(x)
+        if self.backend == "numba":
+            return kernels.avg_pool(x, *self.kernel_size, *self.stride, *self._out_shape[2:])
+        return win.mean(axis=(-2, -1))
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         grad = self._grad(grad)
+        if self.backend == "numba":
+            return kernels.avg_pool_backward(grad, *self.kernel_size, *self.stride,
+                                             *self._x.shape[2:])
         kh, kw = self.kernel_size
         grad_x = np.zeros_like(self._x)
         share = grad / grad.dtype.type(kh * kw)
