@@ -85,7 +85,8 @@ class Conv2d(_Weighted):
     def build(self, backend: str) -> nn.Conv2d:
         out_channels, in_channels, kh, kw = self.weight.shape
         return self._loaded(nn.Conv2d(in_channels, out_channels, (kh, kw), stride=self.stride,
-                                      padding=self.padding, bias=self.bias is not None, rng=0))
+                                      padding=self.padding, bias=self.bias is not None, rng=0,
+                                      backend=backend))
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,7 +104,7 @@ class BatchNorm:
             object.__setattr__(self, name, _frozen(getattr(self, name)))
 
     def build(self, backend: str) -> nn.BatchNorm:
-        layer = nn.BatchNorm(self.gamma.size, eps=self.eps)
+        layer = nn.BatchNorm(self.gamma.size, eps=self.eps, backend=backend)
         _load(layer.gamma, self.gamma)
         _load(layer.beta, self.beta)
         layer.running_mean[...], layer.running_var[...] = self.running_mean, self.running_var
@@ -130,7 +131,7 @@ class AvgPool2d:
     kernel_size: int
 
     def build(self, backend: str) -> nn.AvgPool2d:
-        return nn.AvgPool2d(self.kernel_size)
+        return nn.AvgPool2d(self.kernel_size, backend=backend)
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {}
