@@ -201,10 +201,9 @@ class Run:
 def auto_threads() -> int:
     """The thread count ``threads="auto"`` picks: the cores that are idle now, at least 1 (the
     CPUs Linux gives this process minus the one-minute load average, rounded to the nearest
-    integer). On the
-    shared 2-core machines here a second thread is a loss whenever another process holds a
-    core (tools/bench_train.py measured a CNN epoch at 0.56x with 2 Numba threads under load),
-    and a gain when both cores are free."""
+    integer). On the shared 2-core machines here a second thread is a loss whenever another
+    process holds a core (tools/bench_train.py measured a CNN epoch at 0.56x with 2 Numba
+    threads under load), and a gain when both cores are free (1.42x on a quiet machine)."""
     import os
 
     if not hasattr(os, "getloadavg"):
