@@ -91,8 +91,8 @@ class MTNeuron(OnNeuron):
     ``log2(c_i)`` with V folded into W. No multiplication by a multi-bit activation is needed.
 
     Sources. Primary: X. Wang, Y. Zhang, "MT-SNN: Enhance Spiking Neural Network with Multiple
-    Thresholds", arXiv 2303.11127 v2 (2023); only the abstract was reachable (see
-    /work/shared/notes/paper-mtsnn.md). From it: multiple thresholds per neuron, a PLIF-based
+    Thresholds", arXiv 2303.11127 v2 (2023); only the abstract was reachable
+    (arxiv.org/abs/2303.11127). From it: multiple thresholds per neuron, a PLIF-based
     headline model (use ``neuron=PLIF(...)``), two modes, parallel and cascade, that "differ in
     the membrane update rule", training on GPUs/TPUs, and that the multiplication-free property
     is kept. Nothing else is the paper's: the paper's equations were not reachable, and every

@@ -63,8 +63,8 @@ class MultiThreshold(OnNeuron):
 
     Source: C. Xu, Y. Liu, Y. Yang, "Direct Training via Backpropagation for Ultra-low Latency
     SNNs with Multi-threshold", arXiv 2112.07426 (2021); journal version with D. Chen, Symmetry
-    14(9):1933 (2022), doi:10.3390/sym14091933. Only the abstract was reachable (see
-    /work/shared/notes/paper-mtlif.md). What is sourced: a "multi-threshold LIF" model that
+    14(9):1933 (2022), doi:10.3390/sym14091933. Only the abstract was reachable
+    (arxiv.org/abs/2112.07426). What is sourced: a "multi-threshold LIF" model that
     increases the information carried by each spike, "three approximated derivatives" for the
     spike activity, and training at 1-2 time steps. Everything else is refsnn's choice, not
     the paper's: the thresholds at multiples of ``v_th``, the integer output, both resets (the
