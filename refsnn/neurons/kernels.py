@@ -64,6 +64,11 @@ def compiled(function):
     return register_jitable(function)
 
 
+@functools.cache
+def inlined(function):
+    return register_jitable(inline="always")(function)
+
+
 def _source_digest(*functions) -> int:
     """A number that changes whenever the source of any of ``functions`` does.
 
@@ -129,7 +134,7 @@ def _forward_kernel(kind):
             bad = False
             for t in range(steps):
                 xt, st, ht, vt = x[t, lo:hi], spikes[t, lo:hi], h[t, lo:hi], v[t, lo:hi]
-                for j in range(hi - lo):
+                for j in range(ht.size):
                     hj = _charge(membrane[j], xt[j], k, v_rest, decay_input)
                     bad |= _nonfinite(hj)  # a non-finite x[t] or an overflow: the caller says
                     o = fire(hj, p)
@@ -143,12 +148,42 @@ def _forward_kernel(kind):
 @functools.cache
 def _backward_kernel(kind, g0):
     """Build the backward kernel of one spike kind and surrogate (``g0``)."""
-    fire_grad, reset_grad = compiled(kind.fire_grad), compiled(kind.reset_grad)
-    param_grads, surrogate = compiled(kind.param_grads), compiled(g0)
+    fire_grad, reset_grad = inlined(kind.fire_grad), compiled(kind.reset_grad)
+    param_grads, surrogate = inlined(kind.param_grads), compiled(g0)
     second = bool(kind.PARAMS[1])  # whether the kind has a second learnable parameter
     digest = _source_digest(dynamics.charge_leak_sensitivity,
                             kind.fire_grad, kind.reset_grad, kind.param_grads, g0, fastexp,
                             literals)
+
+    @register_jitable
+    def dodh_buffer(carry, p):
+        return np.full(carry.size, fire_grad(carry[0], carry[0], p, surrogate))
+
+    @register_jitable
+    def step(xt, ot, ht, gst, gvt, vp, gxt, carry, dodh, sum_k, sum_0, sum_1, has_grad_v, gain,
+             decay, v_rest, decay_input, p, detach_reset):
+        bad = False
+        # the surrogate in a loop of its own: it is the long dependency chain of a step
+        # (an exp), and a short loop body lets the processor overlap more elements of it
+        for j in range(ht.size):
+            dodh[j] = fire_grad(ht[j], ot[j], p, surrogate)
+        for j in range(ht.size):
+            bad |= _nonfinite(gst[j])
+            g_v = carry[j]
+            if has_grad_v:
+                bad |= _nonfinite(gvt[j])
+                g_v += gvt[j]
+            dvdh, dvdo = reset_grad(ht[j], ot[j], p)
+            g_o = gst[j] if detach_reset else gst[j] + g_v * dvdo
+            g_h = g_v * dvdh + g_o * dodh[j]
+            gxt[j] = g_h * gain
+            sum_k[j] += g_h * _leak_sensitivity(vp[j], xt[j], v_rest, decay_input)
+            d0, d1 = param_grads(ht[j], ot[j], dodh[j], g_o, gst[j], g_v, p, surrogate)
+            sum_0[j] += d0
+            if second:
+                sum_1[j] += d1
+            carry[j] = g_h * decay
+        return bad
 
     @nb.njit(parallel=True, cache=True, error_model="numpy")
     def backward_kernel(x, v0, spikes, h, v, grad_spikes, grad_v, has_grad_v, gain, decay,
@@ -166,33 +201,15 @@ def _backward_kernel(kind, g0):
             sum_1 = np.zeros(hi - lo if second else 0)
             # dO/dH of one step, in the dtype fire_grad returns (float64 where a kind computes
             # in float64, as MT-SNN's cascade), so that it is the same value as computed inline
-            dodh = np.full(hi - lo, fire_grad(carry[0], carry[0], p, surrogate))
+            dodh = dodh_buffer(carry, p)
             bad = False
             for t in range(steps - 1, -1, -1):
                 xt, ot, ht, gst = x[t, lo:hi], spikes[t, lo:hi], h[t, lo:hi], grad_spikes[t, lo:hi]
                 gvt = grad_v[t if has_grad_v else 0, lo:hi]
                 vp = v[t - 1, lo:hi] if t > 0 else v0[lo:hi]
                 gxt = grad_x[t, lo:hi]
-                # the surrogate in a loop of its own: it is the long dependency chain of a step
-                # (an exp), and a short loop body lets the processor overlap more elements of it
-                for j in range(hi - lo):
-                    dodh[j] = fire_grad(ht[j], ot[j], p, surrogate)
-                for j in range(hi - lo):
-                    bad |= _nonfinite(gst[j])
-                    g_v = carry[j]
-                    if has_grad_v:
-                        bad |= _nonfinite(gvt[j])
-                        g_v += gvt[j]
-                    dvdh, dvdo = reset_grad(ht[j], ot[j], p)
-                    g_o = gst[j] if detach_reset else gst[j] + g_v * dvdo
-                    g_h = g_v * dvdh + g_o * dodh[j]
-                    gxt[j] = g_h * gain
-                    sum_k[j] += g_h * _leak_sensitivity(vp[j], xt[j], v_rest, decay_input)
-                    d0, d1 = param_grads(ht[j], ot[j], dodh[j], g_o, gst[j], g_v, p, surrogate)
-                    sum_0[j] += d0
-                    if second:
-                        sum_1[j] += d1
-                    carry[j] = g_h * decay
+                bad |= step(xt, ot, ht, gst, gvt, vp, gxt, carry, dodh, sum_k, sum_0, sum_1,
+                            has_grad_v, gain, decay, v_rest, decay_input, p, detach_reset)
             grad_v0[lo:hi] = carry
             partials[c, 0], partials[c, 1] = _lane_sum(sum_k), _lane_sum(sum_0)
             partials[c, 2] = _lane_sum(sum_1)
