@@ -5,7 +5,9 @@ kind's functions (:mod:`refsnn.neurons.kinds`) and the surrogates' ``g0`` are co
 they are. What differs from the reference is only the loop structure: neurons are split into
 fixed chunks run in parallel (``prange``); each chunk walks through time with its membrane in a
 small local buffer, so every array is read or written once per pass. Slices are taken before
-the inner loop so that it vectorises. One pair of kernels is built per spike kind, and compiled
+the inner loop so that it vectorises; the kinds' ``fire_grad`` and ``param_grads`` are inlined
+into it (:func:`inlined`): the ternary kind's, which evaluate the surrogate twice each, would
+otherwise stay calls that keep the loop scalar. One pair of kernels is built per spike kind, and compiled
 once per surrogate (``g0`` is an argument), with Numba's on-disk cache.
 
 Two things keep the backward loop vectorisable with every surrogate: the surrogates' ``exp`` is
@@ -66,6 +68,14 @@ def compiled(function):
 
 @functools.cache
 def inlined(function):
+    """As :func:`compiled`, but its Numba IR is inlined into the caller (``inline="always"``).
+
+    For a function whose body, once the surrogate's ``exp`` is compiled in, is too large for
+    LLVM to inline (the ternary ``fire_grad`` and ``param_grads`` evaluate the surrogate twice
+    each): a loop that calls it would stay scalar. Inlining copies the same operations, so no
+    result changes. Only call it from :func:`compiled`-style helpers, not from a ``prange``
+    body: Numba's parfor lowering mistypes IR inlined there.
+    """
     return register_jitable(inline="always")(function)
 
 
@@ -155,13 +165,18 @@ def _backward_kernel(kind, g0):
                             kind.fire_grad, kind.reset_grad, kind.param_grads, g0, fastexp,
                             literals)
 
+    # the inlined functions are called from these two helpers only, outside the prange body
     @register_jitable
     def dodh_buffer(carry, p):
+        """dO/dH of one step, in the dtype fire_grad returns (float64 where a kind computes
+        in float64, as MT-SNN's cascade), so that it is the same value as computed inline."""
         return np.full(carry.size, fire_grad(carry[0], carry[0], p, surrogate))
 
     @register_jitable
     def step(xt, ot, ht, gst, gvt, vp, gxt, carry, dodh, sum_k, sum_0, sum_1, has_grad_v, gain,
              decay, v_rest, decay_input, p, detach_reset):
+        """One step of one chunk: fill gxt, update carry and the sums; whether gst or gvt has
+        a non-finite value."""
         bad = False
         # the surrogate in a loop of its own: it is the long dependency chain of a step
         # (an exp), and a short loop body lets the processor overlap more elements of it
@@ -199,8 +214,6 @@ def _backward_kernel(kind, g0):
             # that keeps the loop from vectorising); none for an unused parameter slot
             sum_k, sum_0 = np.zeros(hi - lo), np.zeros(hi - lo)
             sum_1 = np.zeros(hi - lo if second else 0)
-            # dO/dH of one step, in the dtype fire_grad returns (float64 where a kind computes
-            # in float64, as MT-SNN's cascade), so that it is the same value as computed inline
             dodh = dodh_buffer(carry, p)
             bad = False
             for t in range(steps - 1, -1, -1):
