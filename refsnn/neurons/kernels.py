@@ -7,8 +7,8 @@ fixed chunks run in parallel (``prange``); each chunk walks through time with it
 small local buffer, so every array is read or written once per pass. Slices are taken before
 the inner loop so that it vectorises; the kinds' ``fire_grad`` and ``param_grads`` are inlined
 into it (:func:`inlined`): the ternary kind's, which evaluate the surrogate twice each, would
-otherwise stay calls that keep the loop scalar. One pair of kernels is built per spike kind, and compiled
-once per surrogate (``g0`` is an argument), with Numba's on-disk cache.
+otherwise stay calls that keep the loop scalar. One pair of kernels is built per spike kind,
+and compiled once per surrogate (``g0`` is an argument), with Numba's on-disk cache.
 
 Two things keep the backward loop vectorisable with every surrogate: the surrogates' ``exp`` is
 :func:`refsnn.fastexp.exp`, arithmetic inside Numba (Numba's own ``exp`` is a scalar libm call),
