@@ -188,17 +188,14 @@ def read_trace(path: str) -> dict[str, np.ndarray]:
 
 def trace_data(outputs: dict[str, np.ndarray], dt: float, spiking: tuple[str, ...] = ()):
     """``{node: [T, B, ...]}`` (e.g. :func:`refsnn.nir.frameworks.run_module`'s record of the
-    exporting module) as ``nir.NIRGraphData`` for ``--trace``: ``spikes`` (bool) for the nodes
-    in ``spiking``, ``output`` for the others, each ``TimeGriddedData [B, T, neurons]``."""
-    from refsnn.nir._require import nir
+    exporting module) as ``nir.NIRGraphData`` for ``--trace``, in the layout of
+    :meth:`refsnn.nir.Recording.to_graph_data`: ``spikes`` (bool) for the nodes in
+    ``spiking``, ``output`` for the others, each ``TimeGriddedData [B, T, neurons]``."""
+    from refsnn.nir.network import Recording
 
-    module = nir()
-    nodes = {}
-    for name, values in outputs.items():
-        grid = np.swapaxes(values, 0, 1).reshape(values.shape[1], values.shape[0], -1)
-        key, grid = ("spikes", grid != 0) if name in spiking else ("output", grid)
-        nodes[name] = module.NIRNodeData({key: module.TimeGriddedData(grid, dt)})
-    return module.NIRGraphData(nodes)
+    nodes = {name: {"output": values} for name, values in outputs.items()}
+    recording = Recording(None, nodes, Discretization(dt=dt), frozenset(spiking))
+    return recording.to_graph_data(nested=False)
 
 
 def _kind(graph, name: str) -> str:
