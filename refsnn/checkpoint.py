@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from refsnn.validation import all_finite
+from refsnn.validation import all_finite, native_order
 
 
 def atomic_write(path: Path, write, *, force: bool) -> None:
@@ -139,16 +139,12 @@ def _read_state(path: Path, file_format: str, keys: tuple[str, ...]) -> tuple[di
         missing = [key for key in keys if key not in meta]
         if missing:
             raise ValueError(f"its meta lacks {missing}")
-        state = {name.removeprefix("state/"): _native(f[name]) for name in f.files
+        state = {name.removeprefix("state/"): native_order(f[name]) for name in f.files
                  if name.startswith("state/")}
     for name, value in state.items():
         if value.dtype.kind == "f" and not all_finite(value):
             raise ValueError(f"its weights state[{name!r}] hold NaN or inf")
     return meta, state
-
-
-def _native(a: np.ndarray) -> np.ndarray:
-    return a if a.dtype.isnative else a.astype(a.dtype.newbyteorder("="))
 
 
 @contextlib.contextmanager

@@ -79,13 +79,22 @@ def time_series(name: str, x: object) -> np.ndarray:
 
 
 def native(name: str, a: np.ndarray) -> np.ndarray:
-    """Refuse a masked array (its mask would be ignored); return a non-native byte order
-    (big-endian data) as a native copy of the same values, any other array as it is."""
+    """Refuse a masked array (its mask would be ignored); return ``a`` in native byte order
+    (:func:`native_order`)."""
+    unmasked(name, a)
+    return native_order(a)
+
+
+def unmasked(name: str, a: object) -> None:
+    """Refuse a masked array: its mask would be ignored."""
     if isinstance(a, np.ma.MaskedArray):
         _fail(name, "a plain numpy.ndarray (a mask would be ignored)", "a numpy.ma.MaskedArray")
-    if not a.dtype.isnative:
-        return a.astype(a.dtype.newbyteorder("="))
-    return a
+
+
+def native_order(a: np.ndarray) -> np.ndarray:
+    """``a``, or for a non-native byte order (big-endian data) a native copy of the same
+    values."""
+    return a if a.dtype.isnative else a.astype(a.dtype.newbyteorder("="))
 
 
 def all_finite(a: np.ndarray) -> bool:
@@ -155,8 +164,7 @@ def state(name: str, value: object, shape: tuple, dtype: np.dtype) -> np.ndarray
 
     ``value`` may be a scalar or an array that broadcasts to ``shape`` without changing it.
     """
-    if isinstance(value, np.ma.MaskedArray):
-        native(name, value)
+    unmasked(name, value)
     a = np.asarray(value)
     if a.dtype.kind not in "iuf":
         _fail(name, "a real scalar or array", f"dtype {a.dtype}")

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from refsnn.golden import io, manifest, networks, nir_pack
+from refsnn.validation import native_order
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,7 @@ def compare(entry: dict, expected: dict[str, np.ndarray], got: dict[str, np.ndar
             continue
         if key not in got:
             return Row(entry["name"], problem=f"missing array {key!r}")
-        want, have = expected[key], np.asarray(got[key])
-        if not have.dtype.isnative:  # big-endian data: the same values
-            have = have.astype(have.dtype.newbyteorder("="))
+        want, have = expected[key], native_order(np.asarray(got[key]))  # big-endian: same values
         if have.shape != want.shape or have.dtype != want.dtype:
             return Row(entry["name"], problem=f"{key}: {have.dtype} {list(have.shape)}, "
                        f"expected {want.dtype} {list(want.shape)}")
