@@ -26,13 +26,12 @@ def run(args: argparse.Namespace) -> int:
 def run_graph(args: argparse.Namespace) -> int:
     """Run a NIR graph on an input and write every node's traces (npz and NIR HDF5)."""
     import refsnn.nir
+    from refsnn.checkpoint import overwritable
     from refsnn.nir import files
 
     out = Path(args.out)
     paths = {"npz": out / "traces.npz", "hdf5": out / "traces.h5"}
-    for path in paths.values():
-        if path.exists() and not args.force:
-            raise FileExistsError(f"{path}: exists; pass --force to overwrite it")
+    overwritable(list(paths.values()), force=args.force)
     x = np.load(args.input, allow_pickle=False)
     net = refsnn.nir.load(args.graph, dt=args.dt, preset=args.preset, **{
         name: getattr(args, name) for name in KNOBS})
@@ -51,12 +50,11 @@ def run_graph(args: argparse.Namespace) -> int:
 
 def export_checkpoint(args: argparse.Namespace) -> int:
     """Export a ``refsnn train`` checkpoint as a NIR graph (.nir)."""
-    from refsnn.checkpoint import load_state
+    from refsnn.checkpoint import load_state, overwritable
     from refsnn.nir import export, files
     from refsnn.train import CHECKPOINT_FORMAT, load_checkpoint
 
-    if Path(args.out).exists() and not args.force:
-        raise FileExistsError(f"{args.out}: exists; pass --force to overwrite it")
+    overwritable([Path(args.out)], force=args.force)
     net, _ = load_checkpoint(args.checkpoint)
     meta, _ = load_state(Path(args.checkpoint), CHECKPOINT_FORMAT)
     graph = export(net, dt=args.dt, input_shape=tuple(meta["input_shape"]))

@@ -13,15 +13,15 @@ import numpy as np
 def run(args: argparse.Namespace) -> int:
     """Compare; print or write the report. Exit status 1 if a node differs from the NIR spec
     run and no knob flip explains it (2, from ``refsnn nir``, on bad input)."""
-    from refsnn.checkpoint import atomic_write
+    from refsnn.checkpoint import atomic_write, overwritable
     from refsnn.nir import compare
     from refsnn.nir._require import nir
 
     if (args.framework is None) == (args.trace is None):
         raise ValueError("framework: expected exactly one of --framework or --trace, got "
                          f"{'both' if args.framework else 'neither'}")
-    if args.out is not None and Path(args.out).exists() and not args.force:
-        raise FileExistsError(f"out: {args.out} exists; pass --force to overwrite it")
+    if args.out is not None:
+        overwritable([Path(args.out)], force=args.force)
     graph = nir().read(args.graph)
     x = np.load(args.input, allow_pickle=False)
     reference = compare.read_trace(args.trace) if args.trace else None
