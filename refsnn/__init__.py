@@ -6,16 +6,17 @@ from refsnn.neurons import (
     LIF,
     NEURONS,
     PLIF,
+    BinaryNeuron,
     Gradients,
     MTNeuron,
     MultiThreshold,
     Neuron,
-    SpikingNeuron,
     Ternary,
     Trace,
+    WrappedNeuron,
 )
 
 __version__ = "0.1.0"
 
 __all__ = ["IF", "LIF", "NEURONS", "PLIF", "Gradients", "MTNeuron", "MultiThreshold", "Neuron",
-           "SpikingNeuron", "Ternary", "Trace", "surrogates", "__version__"]
+           "BinaryNeuron", "Ternary", "Trace", "WrappedNeuron", "surrogates", "__version__"]

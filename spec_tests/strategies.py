@@ -52,12 +52,12 @@ def ternaries(draw):
 @st.composite
 def multithresholds(draw, derivative=None, soft=None):
     """A MultiThreshold with D in 1..5 on any base neuron (``derivative``: drawn if None)."""
-    from refsnn.neurons.kinds import multilevel
+    from refsnn.neurons.kinds import multithreshold
     from refsnn.neurons.multithreshold import MultiThreshold
 
     neuron = draw(neurons(soft=soft), label="base neuron")
     if derivative is None:
-        derivative = draw(st.sampled_from(multilevel.DERIVATIVES), label="derivative")
+        derivative = draw(st.sampled_from(multithreshold.DERIVATIVES), label="derivative")
     return MultiThreshold(neuron=neuron, levels=draw(st.integers(1, 5), label="levels"),
                           derivative=derivative)
 

@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from refsnn import checkpoint
+from refsnn import io as refsnn_io
 from refsnn.cli import main
 from refsnn.convert import ann as anns
-from refsnn.train import CHECKPOINT_FORMAT, Config, build, load_checkpoint
+from refsnn.training import Config, build, checkpoint, load_checkpoint
+from refsnn.training.checkpoint import CHECKPOINT_FORMAT
 
 CONFIG = Config(hidden=(6,), epochs=1)
 
@@ -145,7 +146,7 @@ def test_a_damaged_ann_file_is_one_line_naming_the_file(tmp_path, damage, messag
 
 def test_a_killed_write_leaves_a_temp_file_that_the_next_write_removes(tmp_path):
     path = tmp_path / "state.npz"
-    script = ("import sys, time; from pathlib import Path; from refsnn.checkpoint import "
+    script = ("import sys, time; from pathlib import Path; from refsnn.io import "
               "atomic_write\n"
               "def slow(f):\n    f.write(b'x' * 1000); f.flush(); print('writing', flush=True); "
               "time.sleep(60)\n"
@@ -160,7 +161,7 @@ def test_a_killed_write_leaves_a_temp_file_that_the_next_write_removes(tmp_path)
     old_style.write_bytes(b"")
     running = tmp_path / f".state.npz.{os.getppid()}-abc.tmp"  # a live writer's: kept
     running.write_bytes(b"")
-    checkpoint.atomic_write(path, lambda f: f.write(b"new"), force=False)
+    refsnn_io.atomic_write(path, lambda f: f.write(b"new"), force=False)
     assert path.read_bytes() == b"new"
     assert sorted(tmp_path.glob(".state.npz.*.tmp")) == [running]
 
@@ -171,11 +172,11 @@ def test_a_killed_write_leaves_a_temp_file_that_the_next_write_removes(tmp_path)
 def no_training(monkeypatch):
     """Make any training or conversion fail the test: the refusal must come first."""
     import refsnn.convert.experiment
-    import refsnn.train
+    import refsnn.training
 
     def forbidden(*args, **kwargs):
         raise AssertionError("training started")
-    monkeypatch.setattr(refsnn.train, "train", forbidden)
+    monkeypatch.setattr(refsnn.training, "train", forbidden)
     monkeypatch.setattr(refsnn.convert.experiment, "run", forbidden)
 
 
@@ -242,8 +243,7 @@ def test_train_with_an_absurd_width_is_one_line(tmp_path, capsys):
 
 
 def test_no_progress_bar_floods_a_non_interactive_log(capsys):
-    from refsnn import data
-    from refsnn.train import train
+    from refsnn.training import data, train
 
     d = data.load_digits(seed=0)
     small = data.Dataset("digits", d.x_train[:64], d.y_train[:64], d.x_test[:16], d.y_test[:16],

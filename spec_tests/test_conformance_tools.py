@@ -170,11 +170,11 @@ def test_cli_rejects_an_unknown_target(capsys):
 @pytest.mark.parametrize("factor", [1.0, 0.37])
 @pytest.mark.parametrize("framework", ["spikingjelly", "snntorch", "norse"])
 def test_adapters_reach_every_mapped_peer_surrogate(framework, factor):
-    """An adapter's SURROGATES inverts refsnn.surrogate_map; a wrong inversion would silently
-    turn cases into "unsupported", so every mapped row must be reachable, at and away from the
-    peer's defaults."""
-    from refsnn.surrogate_map import PEER_SURROGATES
+    """An adapter's SURROGATES inverts refsnn.targets.surrogate_map; a wrong inversion would
+    silently turn cases into "unsupported", so every mapped row must be reachable, at and away from
+    the peer's defaults."""
     from refsnn.targets import _surrogates
+    from refsnn.targets.surrogate_map import PEER_SURROGATES
 
     pytest.importorskip(framework)
     target = targets.load(framework)

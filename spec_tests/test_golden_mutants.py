@@ -11,7 +11,7 @@ from unittest.mock import patch
 from refsnn.cli import main
 from refsnn.golden import manifest, mutants
 from refsnn.neurons import reference
-from refsnn.neurons.kinds import binary, mt, multilevel, ternary
+from refsnn.neurons.kinds import binary, mtsnn, multithreshold, ternary
 from refsnn.surrogates import Rectangular, rectangular_g0
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -58,10 +58,10 @@ def test_a_crashing_mutant_is_broken_not_a_kill(tmp_path):
 
 def test_a_mutant_is_planted_only_inside_its_block():
     originals = (reference.forward, reference.backward, reference.charge, binary.fire,
-                 ternary.reset, multilevel.fire_grad, mt.fire, Rectangular.g0)
+                 ternary.reset, multithreshold.fire_grad, mtsnn.fire, Rectangular.g0)
     for mutant in mutants.MUTANTS:
         with mutant.patch():
             pass
     assert (reference.forward, reference.backward, reference.charge, binary.fire,
-            ternary.reset, multilevel.fire_grad, mt.fire, Rectangular.g0) == originals
+            ternary.reset, multithreshold.fire_grad, mtsnn.fire, Rectangular.g0) == originals
     assert Rectangular.g0 is rectangular_g0

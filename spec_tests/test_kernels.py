@@ -24,7 +24,7 @@ from hypothesis.extra import numpy as hnp
 
 from refsnn import LIF
 from refsnn.neurons.kernels import CHUNK, LANES, _lane_sum, _nonfinite
-from refsnn.neurons.kinds import binary, multilevel, ternary
+from refsnn.neurons.kinds import binary, multithreshold, ternary
 from refsnn.surrogates import FastSigmoid, Rectangular, StraightThrough, Triangular
 from spec_tests.strategies import any_neurons, inputs
 
@@ -33,8 +33,8 @@ BACKWARD_RTOL = {np.float64: 4 * np.finfo(np.float64).eps, np.float32: 4 * np.fi
 
 SCALAR_RTOL = {np.float64: 1e-12, np.float32: 1e-5}
 
-EXACT_KINDS = (binary, multilevel, ternary)
-"""The kinds whose backward is bit-identical with arithmetic surrogates. MT-SNN's (kinds/mt.py)
+EXACT_KINDS = (binary, multithreshold, ternary)
+"""The kinds whose backward is bit-identical with arithmetic surrogates. MT-SNN's (kinds/mtsnn.py)
 is not in float32: Numba types its fire_grad float64 for both modes (the cascade's residuals
 are float64), where the reference's parallel mode is float32 (refsnn/neurons/kernels.py)."""
 

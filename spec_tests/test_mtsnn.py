@@ -1,4 +1,4 @@
-"""MTNeuron (refsnn/neurons/mtsnn.py), the MT-SNN spike kind (refsnn/neurons/kinds/mt.py).
+"""MTNeuron (refsnn/neurons/mtsnn.py), the MT-SNN spike kind (refsnn/neurons/kinds/mtsnn.py).
 
 Every expected value is derived here from the class docstring's equations, not from the code:
 the spikes from the equations in float64 NumPy (the documented arithmetic), the standard
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from refsnn import IF, LIF, PLIF
 from refsnn.neurons.base import BACKENDS
-from refsnn.neurons.kinds import mt
+from refsnn.neurons.kinds import mtsnn
 from refsnn.neurons.mtsnn import MTNeuron
 from refsnn.surrogates import (
     Arctan,
@@ -434,7 +434,7 @@ def test_fire_grad_and_threshold_gradient_element_wise(mode, which):
     if mode == "parallel":
         def spike(h, v_threshold):
             other = with_param(model, "v_threshold", v_threshold)
-            return mt.fire_smooth(h, other.kind_params(np.float64), base.surrogate.primitive)
+            return mtsnn.fire_smooth(h, other.kind_params(np.float64), base.surrogate.primitive)
         o = spike(h, 0.7)  # the smooth O: param_grads reads sum_i c_i s_i off it
     else:
         # IF with X = H from V = 0: H[0] = X; spec_run's linearised spike at the recorded steps
@@ -443,11 +443,11 @@ def test_fire_grad_and_threshold_gradient_element_wise(mode, which):
         def spike(h, v_threshold):
             other = with_param(model, "v_threshold", v_threshold)
             return spec_run(other, np.asarray(h)[None], zero_v0, frozen=recorded)[0][0]
-        o = mt.fire(h, p)
-    dodh = mt.fire_grad(h, o, p, g0)
+        o = mtsnn.fire(h, p)
+    dodh = mtsnn.fire_grad(h, o, p, g0)
     np.testing.assert_allclose(dodh, central_difference(lambda a: spike(a, 0.7), h),
                                rtol=FD_RTOL, atol=1e-8)
-    dodv, unused = mt.param_grads(h, o, dodh, 1.0, 1.0, 0.0, p, g0)
+    dodv, unused = mtsnn.param_grads(h, o, dodh, 1.0, 1.0, 0.0, p, g0)
     np.testing.assert_allclose(dodv, central_difference(lambda t: spike(h, t), 0.7),
                                rtol=FD_RTOL, atol=1e-8)
     assert unused == 0.0
@@ -463,16 +463,16 @@ def test_hard_reset_threshold_gradient_through_a_min():
 
     def membrane(h, v_threshold):
         p = with_param(model, "v_threshold", v_threshold).kind_params(np.float64)
-        return mt.reset(h, mt.fire_smooth(h, p, base.surrogate.primitive), p)
+        return mtsnn.reset(h, mtsnn.fire_smooth(h, p, base.surrogate.primitive), p)
 
     p, g0 = model.kind_params(np.float64), type(base.surrogate).g0
-    o = mt.fire_smooth(h, p, base.surrogate.primitive)
+    o = mtsnn.fire_smooth(h, p, base.surrogate.primitive)
     assert np.all(o < p.a_min)
-    dodh = mt.fire_grad(h, o, p, g0)
-    dvdh, dvdo = mt.reset_grad(h, o, p)
+    dodh = mtsnn.fire_grad(h, o, p, g0)
+    dvdh, dvdo = mtsnn.reset_grad(h, o, p)
     np.testing.assert_allclose(dvdh + dvdo * dodh, central_difference(
         lambda a: membrane(a, 0.8), h), rtol=FD_RTOL, atol=1e-8)
-    d_threshold, _ = mt.param_grads(h, o, dodh, dvdo, 0.0, 1.0, p, g0)  # g_o = dL/dV' dV'/dO
+    d_threshold, _ = mtsnn.param_grads(h, o, dodh, dvdo, 0.0, 1.0, p, g0)  # g_o = dL/dV' dV'/dO
     np.testing.assert_allclose(d_threshold, central_difference(lambda t: membrane(h, t), 0.8),
                                rtol=FD_RTOL, atol=1e-8)
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from refsnn import IF, LIF, PLIF
 from refsnn.neurons.base import BACKENDS
-from refsnn.neurons.kinds import multilevel
+from refsnn.neurons.kinds import multithreshold
 from refsnn.neurons.multithreshold import MultiThreshold
 from refsnn.surrogates import Arctan, Rectangular, Sigmoid
 from spec_tests.gradcheck import RTOL as FD_RTOL
@@ -233,14 +233,15 @@ def test_fire_grad_is_the_derivative_of_the_smooth_spike(derivative, levels):
     def smooth(h, v_threshold):
         multi = MultiThreshold(neuron=with_threshold(base, v_threshold), levels=levels,
                                derivative=derivative)
-        return multilevel.fire_smooth(h, multi.kind_params(np.float64), base.surrogate.primitive)
+        p = multi.kind_params(np.float64)
+        return multithreshold.fire_smooth(h, p, base.surrogate.primitive)
 
     p = MultiThreshold(neuron=base, levels=levels, derivative=derivative).kind_params(np.float64)
     g0 = type(base.surrogate).g0
-    dodh = multilevel.fire_grad(h, None, p, g0)
+    dodh = multithreshold.fire_grad(h, None, p, g0)
     np.testing.assert_allclose(dodh, central_difference(lambda a: smooth(a, 0.7), h),
                                rtol=FD_RTOL, atol=1e-8)
-    dodth, unused = multilevel.param_grads(h, None, dodh, 1.0, 1.0, 0.0, p, g0)
+    dodth, unused = multithreshold.param_grads(h, None, dodh, 1.0, 1.0, 0.0, p, g0)
     np.testing.assert_allclose(dodth, central_difference(lambda t: smooth(h, t), 0.7),
                                rtol=FD_RTOL, atol=1e-8)
     assert unused == 0.0

@@ -17,7 +17,6 @@ from spec_tests.strategies import dyadic, neurons
 nir = pytest.importorskip("nir")
 
 import refsnn.nir as rn  # noqa: E402
-from refsnn.checkpoint import save_state  # noqa: E402
 from refsnn.cli import main  # noqa: E402
 from refsnn.neurons import IF, LIF, PLIF, MTNeuron, MultiThreshold, Ternary  # noqa: E402
 from refsnn.nir.export import refusal  # noqa: E402
@@ -32,6 +31,7 @@ from refsnn.nn import (  # noqa: E402
     NeuronLayer,
     Sequential,
 )
+from refsnn.training.checkpoint import save_state  # noqa: E402
 
 DTS = [1e-4, 1e-3, 0.37, 1.0, 3.0]
 
@@ -207,7 +207,8 @@ def test_nir_run_writes_traces_with_the_discretization(tmp_path, capsys):
 
 
 def test_nir_export_from_a_checkpoint(tmp_path):
-    from refsnn.train import CHECKPOINT_FORMAT, Config, build
+    from refsnn.training import Config, build
+    from refsnn.training.checkpoint import CHECKPOINT_FORMAT
 
     config = Config(data="digits", hidden=(6,), dtype="float64")
     net = build(config, (1, 8, 8), 10)

@@ -28,7 +28,7 @@ import pytest
 from refsnn import LIF
 from refsnn.nn import SGD, AvgPool2d, BatchNorm, Conv2d, encoding, kernels, losses, models, readout
 from refsnn.nn.windows import add_windows, windows
-from refsnn.train import limit_threads
+from refsnn.training import limit_threads
 
 DTYPES = (np.float64, np.float32)
 CONVS = [  # (in, out, kernel, stride, padding, image [N, C, H, W])

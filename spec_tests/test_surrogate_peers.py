@@ -1,4 +1,4 @@
-"""Every mapped row of refsnn.surrogate_map equals the peer's real surrogate (its autograd).
+"""Every mapped row of refsnn.targets.surrogate_map equals the peer's real surrogate (its autograd).
 
 Each peer is imported if installed (SpikingJelly and Norse with ``pip install --no-deps``, see
 the README); otherwise its rows are skipped. Parameters are set away from the defaults so that
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from refsnn.surrogate_map import PEER_SURROGATES, from_peer
+from refsnn.targets.surrogate_map import PEER_SURROGATES, from_peer
 
 FORWARD_STEP = {"spikingjelly": lambda x: 1.0 * (x >= 0),  # the spike at x = H - v_threshold
                 "snntorch": lambda x: 1.0 * (x > 0), "norse": lambda x: 1.0 * (x > 0)}

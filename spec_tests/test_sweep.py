@@ -153,16 +153,16 @@ def test_a_failing_run_is_reported_and_the_others_finish(tmp_path, monkeypatch):
     workers): the run with seed 1 raises; the three others are written."""
     from dask.distributed import LocalCluster
 
-    from refsnn import train
+    from refsnn import training
 
-    real = train.train
+    real = training.train
 
     def failing(config, **kwargs):
         if config.seed == 1 and config.neuron == "LIF":
             raise RuntimeError("planted failure")
         return real(config, **kwargs)
 
-    monkeypatch.setattr(train, "train", failing)
+    monkeypatch.setattr(training, "train", failing)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                       dashboard_address=None) as cluster:
         summary = runner.run_grid(tiny_grid(), tmp_path, scheduler=cluster.scheduler_address,

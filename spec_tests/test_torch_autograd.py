@@ -1,6 +1,6 @@
 """refsnn's BPTT checked against an independent torch autograd implementation (float64).
 
-The torch model below is written from the equations alone (SpikingNeuron's docstring and the
+The torch model below is written from the equations alone (BinaryNeuron's docstring and the
 surrogate table in refsnn/surrogates.py); it reads only the neurons' public parameters and
 never calls refsnn's maths:
 

@@ -11,13 +11,13 @@ import os
 import numpy as np
 import pytest
 
-from refsnn import data
 from refsnn.cli import main
 from refsnn.neurons import NEURONS
 from refsnn.nn import readout
-from refsnn.train import (
+from refsnn.training import (
     Config,
     auto_threads,
+    data,
     encode,
     limit_threads,
     load_checkpoint,

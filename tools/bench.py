@@ -43,7 +43,7 @@ import numba as nb
 import numpy as np
 
 from refsnn import IF, LIF, PLIF, MultiThreshold, Ternary, surrogates
-from refsnn.checkpoint import atomic_write
+from refsnn.io import atomic_write
 from refsnn.neurons import MTNeuron
 
 SHAPES = [(8, 32 * 1024), (8, 256 * 4096), (32, 2**20)]
@@ -140,7 +140,7 @@ def _forward_backward(neuron, x, grad_spikes, backend, trace, grads):
                     backend=backend, out=grads)
 
 
-KINDS = {  # every neuron kind on a LIF (tau = 2), with refsnn.train.make_neuron's defaults
+KINDS = {  # every neuron kind on a LIF (tau = 2), with refsnn.training.make_neuron's defaults
     "IF": lambda sur: IF(surrogate=sur),
     "LIF": lambda sur: LIF(tau=2.0, surrogate=sur),
     "PLIF": lambda sur: PLIF(surrogate=sur),
@@ -245,7 +245,7 @@ def table(rows: list[dict]) -> str:
 
 
 def write_json(path: str, data: dict, force: bool) -> None:
-    """Write ``data`` to ``path`` as JSON, atomically (refsnn.checkpoint.atomic_write)."""
+    """Write ``data`` to ``path`` as JSON, atomically (refsnn.io.atomic_write)."""
     text = json.dumps(data, indent=2) + "\n"
     atomic_write(Path(path), lambda f: f.write(text.encode()), force=force)
 

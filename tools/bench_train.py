@@ -6,15 +6,15 @@
 Network (all three): 784-800-10, a LIF hidden layer (tau = 2, i.e. decay 0.5, threshold 1,
 hard reset to 0, sigmoid surrogate alpha 4), a non-spiking output layer read out as the mean
 over T = 4 steps (direct encoding), cross-entropy, Adam (lr 1e-3), batch 64, float32, on the
-4,000 training images of the MNIST subset (refsnn.data.load_mnist: 63 minibatches). The
+4,000 training images of the MNIST subset (refsnn.training.data.load_mnist: 63 minibatches). The
 peers' neurons are their LIFs with these parameters (snnTorch ``Leaky(beta=0.5,
 reset_mechanism="zero")`` computes ``beta U + X``, i.e. refsnn's ``decay_input=False``; the
 benchmark measures speed, not agreement). Each framework first runs two warm-up minibatches
 (Numba compilation, torch's allocator), then one full epoch from a fresh network is timed,
 the fastest of ``--repeat`` (default 3). torch uses as many threads as refsnn (``--threads``,
 default 1 for all: refsnn's Numba and BLAS pools, torch's intra-op pool, set just before each
-framework runs by :func:`set_torch_threads`; refsnn.train.limit_threads says why 1 is refsnn's
-default on 2 cores). Prints seconds per epoch and each peer's time relative to refsnn's.
+framework runs by :func:`set_torch_threads`; refsnn.training.threads.limit_threads says why 1 is
+refsnn's default on 2 cores). Prints seconds per epoch and each peer's time relative to refsnn's.
 
 ``--clock wall`` (default) times the epoch by the wall clock, the figure to report from an idle
 machine. ``--clock thread`` times it by the calling thread's CPU time instead: time spent
@@ -48,7 +48,7 @@ from refsnn.nn import (
     readout,
 )
 from refsnn.surrogates import Sigmoid
-from refsnn.train import limit_threads
+from refsnn.training import limit_threads
 
 T, BATCH, HIDDEN, CHANNELS, LR = 4, 64, 800, (16, 32), 1e-3
 

@@ -27,9 +27,8 @@ import time
 
 import numpy as np
 
-from refsnn import data
 from refsnn.neurons import NEURONS
-from refsnn.train import Config, train
+from refsnn.training import Config, data, train
 
 CANDIDATES = ("LIF", "MultiThreshold", "Ternary", "MTNeuron")
 

@@ -1,4 +1,4 @@
-"""Print docs/surrogates.md's peer table from refsnn.surrogate_map (the single source).
+"""Print docs/surrogates.md's peer table from refsnn.targets.surrogate_map (the single source).
 
     python tools/surrogate_table.py > docs/surrogates.md
 
@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import inspect
 
-from refsnn.surrogate_map import PEER_SURROGATES
+from refsnn.targets.surrogate_map import PEER_SURROGATES
 
 HEADER = """# Surrogate derivatives: the peers' names mapped onto refsnn's
 
 The canonical surrogates and their formulas are in `refsnn/surrogates.py` (module docstring):
 `g(x) = scale * g0(x; alpha)`, `x = H - v_threshold`. Below, every surrogate that SpikingJelly
 2.0.0, snnTorch 1.0.0 and Norse 1.1.0 ship, with the canonical surrogate that is the same
-function (`refsnn.surrogate_map.from_peer` builds it). Each mapped row is checked against the
-peer's own autograd, with parameters at and away from the defaults, in
+function (`refsnn.targets.surrogate_map.from_peer` builds it). Each mapped row is checked against
+the peer's own autograd, with parameters at and away from the defaults, in
 `spec_tests/test_surrogate_peers.py`; Norse's `heavi_erfc` agrees to 3e-8 only, because it
 evaluates sqrt(pi) in float32. The forward step is `x >= 0` in SpikingJelly and `x > 0` in
 snnTorch and Norse (refsnn: the neuron's `compare`).

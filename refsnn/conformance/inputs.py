@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from refsnn.neurons import Neuron, Ternary
-from refsnn.neurons.wrapped import OnNeuron
+from refsnn.neurons.wrapped import WrappedNeuron
 
 STEPS, SHAPE = 16, (3, 4)
 """Every case runs x[16, 3, 4]: 12 neurons for 16 steps."""
@@ -30,7 +30,7 @@ class Inputs(NamedTuple):
 
 
 def _threshold(neuron: Neuron) -> float:
-    return (neuron.neuron if isinstance(neuron, OnNeuron) else neuron).v_threshold
+    return (neuron.neuron if isinstance(neuron, WrappedNeuron) else neuron).v_threshold
 
 
 def _signed(neuron: Neuron) -> bool:

@@ -8,9 +8,9 @@ from pathlib import Path
 from types import ModuleType
 
 import refsnn
-from refsnn.checkpoint import atomic_write
 from refsnn.conformance.compare import TOLERANCES, Outcome
 from refsnn.conformance.expectations import Expectation, verdict
+from refsnn.io import atomic_write
 
 
 def render(target: ModuleType, outcomes: Sequence[Outcome], entries: Sequence[Expectation],
@@ -80,6 +80,6 @@ def _cell(text: str) -> str:
 
 
 def write(path: Path, text: str, *, force: bool = False) -> None:
-    """Write ``text`` to ``path`` atomically (:func:`refsnn.checkpoint.atomic_write`);
+    """Write ``text`` to ``path`` atomically (:func:`refsnn.io.atomic_write`);
     FileExistsError if ``path`` exists and not ``force``."""
     atomic_write(Path(path), lambda handle: handle.write(text.encode()), force=force)

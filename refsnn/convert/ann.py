@@ -21,13 +21,13 @@ import numpy as np
 from tqdm import tqdm
 
 from refsnn import validation
-from refsnn.checkpoint import describing, load_state, save_state
 from refsnn.convert.activation import ClampQuantize, InputExpansion, ReLU
 from refsnn.nn import Adam, Flatten, Linear, Reshape, Sequential, losses, readout, schedule
 from refsnn.nn.batchnorm import BatchNorm
 from refsnn.nn.conv import Conv2d
 from refsnn.nn.layer import Layer
 from refsnn.nn.pool import AvgPool2d
+from refsnn.training.checkpoint import describing, load_state, save_state
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from refsnn import data as datasets
 from refsnn import validation
 from refsnn.convert import ann as anns
 from refsnn.convert.activation import levels_for
@@ -25,6 +24,7 @@ from refsnn.convert.scales import activation_scales
 from refsnn.convert.snn import convert, logits
 from refsnn.convert.tuning import tune_thresholds
 from refsnn.nn import Sequential
+from refsnn.training import data as datasets
 
 
 @dataclass(frozen=True)

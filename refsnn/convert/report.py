@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from refsnn.checkpoint import atomic_write
 from refsnn.convert.experiment import ANN_NAMES, METHODS, Results
+from refsnn.io import atomic_write
 
 
 def _cell(values: list[float] | None) -> str:

@@ -27,7 +27,7 @@ from hypothesis.extra import numpy as hnp
 from refsnn.conformance.cases import SINABS, SURROGATES
 from refsnn.conformance.inputs import Inputs
 from refsnn.neurons import IF, LIF, PLIF, MTNeuron, MultiThreshold, Neuron, Ternary
-from refsnn.neurons.kinds import multilevel
+from refsnn.neurons.kinds import multithreshold
 from refsnn.surrogates import Sigmoid
 
 POOL = (Sigmoid(alpha=4.0), *SURROGATES, SINABS)
@@ -52,7 +52,8 @@ def _bases() -> list[Neuron]:
 
 def _kinds(base: Neuron) -> list[Neuron]:
     """``base`` itself and every multi-bit neuron built on it, at default parameters."""
-    multi = [MultiThreshold(neuron=base, levels=2, derivative=d) for d in multilevel.DERIVATIVES]
+    multi = [MultiThreshold(neuron=base, levels=2, derivative=d)
+             for d in multithreshold.DERIVATIVES]
     return [base, Ternary(neuron=base), *multi, MTNeuron.parallel(base, 2),
             MTNeuron.cascade(base, 2)]
 

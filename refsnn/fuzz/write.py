@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 
 import refsnn
-from refsnn.checkpoint import atomic_write
 from refsnn.fuzz.search import Finding
 from refsnn.golden import io
 from refsnn.golden.expected import run
 from refsnn.golden.spec import to_spec
+from refsnn.io import atomic_write
 
 TEMPLATE = '''"""{summary}
 

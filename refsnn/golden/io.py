@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from numpy.lib import format as npy
 
-from refsnn.checkpoint import atomic_write
+from refsnn.io import atomic_write
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -123,7 +123,7 @@ def sha256(data: bytes) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (:func:`refsnn.checkpoint.atomic_write`: a reader
+    """Write ``data`` to ``path`` atomically (:func:`refsnn.io.atomic_write`: a reader
     sees the old file or the new one, never a partial one); the generator has already decided
     whether ``path`` may be overwritten."""
     atomic_write(path, lambda file: file.write(data), force=True)

@@ -30,8 +30,8 @@ from refsnn.golden import io, manifest, thresholds, verify
 from refsnn.golden.expected import run
 from refsnn.golden.spec import from_spec
 from refsnn.neurons import IF, LIF, PLIF, MTNeuron, MultiThreshold, Ternary, reference
-from refsnn.neurons.kinds import binary, mt, multilevel, ternary
-from refsnn.neurons.single import SpikingNeuron
+from refsnn.neurons.binary import BinaryNeuron
+from refsnn.neurons.kinds import binary, mtsnn, multithreshold, ternary
 from refsnn.surrogates import SURROGATES, Rectangular, StraightThrough, Triangular, rectangular_g0
 
 FAMILIES = ("exact_", "window_", "rounding_", "options_", "edge_", "")
@@ -53,9 +53,9 @@ class Mutant:
 _forward, _backward, _charge = reference.forward, reference.backward, reference.charge
 _KINDS = {kind: {name: getattr(kind, name) for name in ("fire", "fire_grad", "reset",
                                                        "reset_grad", "param_grads")}
-          for kind in (binary, ternary, multilevel, mt)}
-_binary, _ternary, _multilevel, _mt = _KINDS.values()
-_spike_fields = SpikingNeuron.spike_fields
+          for kind in (binary, ternary, multithreshold, mtsnn)}
+_binary, _ternary, _multithreshold, _mtsnn = _KINDS.values()
+_spike_fields = BinaryNeuron.spike_fields
 
 
 def _replaced(target: object, name: str, new: object) -> Callable:
@@ -93,7 +93,7 @@ def _fire_flipped_at(kind, index: Callable) -> Callable:
 
 
 def _ramp_window_open(h, o, p, g0):
-    grad = _multilevel["fire_grad"](h, o, p, g0)
+    grad = _multithreshold["fire_grad"](h, o, p, g0)
     if p.derivative != 1:  # not the ramp
         return grad
     q = h / p.v_threshold
@@ -125,26 +125,26 @@ MUTANTS = (
            _fire_flipped_at(ternary, lambda p: 0)),
     Mutant("ternary_compare_wrong_at_minus_v_th", "Ternary: the other compare at -v_th only",
            _fire_flipped_at(ternary, lambda p: 1)),
-    Mutant("multilevel_compare_wrong_at_level_1", "MultiThreshold: the other compare at v_th "
-           "only", _fire_flipped_at(multilevel, lambda p: 0)),
-    Mutant("multilevel_compare_wrong_at_top_level", "MultiThreshold: the other compare at the "
-           "top threshold D v_th only", _fire_flipped_at(multilevel, lambda p: p.levels - 1)),
-    Mutant("multilevel_compare_wrong_at_level_2", "MultiThreshold: the other compare at 2 v_th "
-           "only", _fire_flipped_at(multilevel, lambda p: min(1, p.levels - 1))),
-    Mutant("mt_compare_wrong_at_threshold_1", "MTNeuron: the other compare at its first "
-           "threshold only", _fire_flipped_at(mt, lambda p: 0)),
-    Mutant("mt_compare_wrong_at_threshold_2", "MTNeuron: the other compare at its second "
-           "threshold only", _fire_flipped_at(mt, lambda p: min(1, len(p.thresholds) - 1))),
-    Mutant("mt_compare_wrong_at_last_threshold", "MTNeuron: the other compare at its last "
-           "threshold only", _fire_flipped_at(mt, lambda p: len(p.thresholds) - 1)),
+    Mutant("multithreshold_compare_wrong_at_level_1", "MultiThreshold: the other compare at v_th "
+           "only", _fire_flipped_at(multithreshold, lambda p: 0)),
+    Mutant("multithreshold_compare_wrong_at_top_level", "MultiThreshold: the other compare at the "
+           "top threshold D v_th only", _fire_flipped_at(multithreshold, lambda p: p.levels - 1)),
+    Mutant("multithreshold_compare_wrong_at_level_2", "MultiThreshold: the other compare at 2 v_th "
+           "only", _fire_flipped_at(multithreshold, lambda p: min(1, p.levels - 1))),
+    Mutant("mtsnn_compare_wrong_at_threshold_1", "MTNeuron: the other compare at its first "
+           "threshold only", _fire_flipped_at(mtsnn, lambda p: 0)),
+    Mutant("mtsnn_compare_wrong_at_threshold_2", "MTNeuron: the other compare at its second "
+           "threshold only", _fire_flipped_at(mtsnn, lambda p: min(1, len(p.thresholds) - 1))),
+    Mutant("mtsnn_compare_wrong_at_last_threshold", "MTNeuron: the other compare at its last "
+           "threshold only", _fire_flipped_at(mtsnn, lambda p: len(p.thresholds) - 1)),
     Mutant("ternary_negative_spike_positive", "Ternary: the negative spike emitted as +a",
            _replaced(ternary, "fire", lambda h, p: np.abs(_ternary["fire"](h, p)))),
-    Mutant("multilevel_level_cap_off_by_one", "MultiThreshold fires up to D + 1 levels",
-           _replaced(multilevel, "fire", lambda h, p: _multilevel["fire"](
+    Mutant("multithreshold_level_cap_off_by_one", "MultiThreshold fires up to D + 1 levels",
+           _replaced(multithreshold, "fire", lambda h, p: _multithreshold["fire"](
                h, p._replace(levels=p.levels + 1)))),
-    Mutant("mt_emits_thresholds_not_amplitudes", "MTNeuron: each threshold emits (and a "
+    Mutant("mtsnn_emits_thresholds_not_amplitudes", "MTNeuron: each threshold emits (and a "
            "cascade subtracts) its threshold rho_i V instead of its amplitude c_i V",
-           _replaced(mt, "fire", lambda h, p: _mt["fire"](h, p._replace(
+           _replaced(mtsnn, "fire", lambda h, p: _mtsnn["fire"](h, p._replace(
                amplitudes=p.thresholds)))),
     # --- reset values
     *(Mutant(f"{model.__name__.lower()}_reset_value_ignored", f"{model.__name__}: the hard "
@@ -156,7 +156,7 @@ MUTANTS = (
     Mutant("ternary_amplitude_before_reset", "Ternary: the reset sees a S instead of S (the "
            "amplitude applied before the reset, not after)", _replaced(
                ternary, "reset", lambda h, o, p: _ternary["reset"](h, o * p.amplitude, p))),
-    Mutant("mt_a_min_is_largest_amplitude", "MTNeuron hard reset: f = min(O / a_max, 1)",
+    Mutant("mtsnn_a_min_is_largest_amplitude", "MTNeuron hard reset: f = min(O / a_max, 1)",
            _kind_params(MTNeuron, lambda p: p._replace(a_min=p.amplitudes.max()))),
     # --- reset gradients
     Mutant("reset_gradient_always_detached", "BPTT ignores detach_reset=False",
@@ -188,7 +188,7 @@ MUTANTS = (
     # --- precision
     Mutant("float32_parameters_widened", "float32 runs compare with and subtract the float64 "
            "threshold and reset (parameters not rounded to the input dtype)",
-           _replaced(SpikingNeuron, "spike_fields", lambda self, dtype: _spike_fields(
+           _replaced(BinaryNeuron, "spike_fields", lambda self, dtype: _spike_fields(
                self, np.float64))),
     # --- surrogates
     Mutant("rectangular_window_closed", "the rectangular surrogate is alpha on its edges too "
@@ -196,7 +196,7 @@ MUTANTS = (
                lambda x, alpha: rectangular_g0(x, alpha) + alpha * (
                    np.abs(x) == 0.5 / alpha)))),
     Mutant("ramp_window_open", "MultiThreshold's ramp is 0 on its edges (an open window)",
-           _replaced(multilevel, "fire_grad", _ramp_window_open)),
+           _replaced(multithreshold, "fire_grad", _ramp_window_open)),
     Mutant("triangular_negative_beyond_corners", "the triangular surrogate's max(0, .) "
            "dropped: negative beyond its corners |x| = 1/alpha", _replaced(
                Triangular, "g0", staticmethod(lambda x, alpha: alpha * (1 - alpha * np.abs(x))))),

@@ -7,12 +7,12 @@ compare bug (refsnn.golden.mutants). Threshold ``j`` of each kind, in the kind's
 
     binary          0: v_th
     ternary         0: +v_th,  1: -v_th
-    multilevel      i - 1: i v_th                  (i = 1..D)
-    mt              j: thresholds[j] (parallel: compared with H; cascade: with the residual)
+    multithreshold      i - 1: i v_th                  (i = 1..D)
+    mtsnn           j: thresholds[j] (parallel: compared with H; cascade: with the residual)
 
 With the other compare at threshold ``j``, the binary step there changes exactly where its
-argument is 0, which changes O by that step's weight (binary, multilevel: 1; ternary: +a at
-+v_th, -a at -v_th). For ``mt`` the threshold is moved by one unit in the last place instead
+argument is 0, which changes O by that step's weight (binary, multithreshold: 1; ternary: +a at
++v_th, -a at -v_th). For ``mtsnn`` the threshold is moved by one unit in the last place instead
 (up for ``>=``, down for ``>``), which is the other compare for every membrane that is not
 strictly between the two (none is in an exact case), also inside a cascade's residual chain.
 """
@@ -25,10 +25,10 @@ from types import ModuleType
 import numpy as np
 
 from refsnn.neurons import Neuron
-from refsnn.neurons.kinds import binary, mt, multilevel, ternary
+from refsnn.neurons.kinds import binary, mtsnn, multithreshold, ternary
 
-_COUNTS = {binary: lambda p: 1, ternary: lambda p: 2, multilevel: lambda p: p.levels,
-           mt: lambda p: len(p.thresholds)}
+_COUNTS = {binary: lambda p: 1, ternary: lambda p: 2, multithreshold: lambda p: p.levels,
+           mtsnn: lambda p: len(p.thresholds)}
 
 
 def count(neuron: Neuron) -> int:
@@ -43,7 +43,7 @@ def flipped(kind: ModuleType, j: int, fire: Callable | None = None) -> Callable:
     """``fire(h, p)`` of the spike ``kind`` with the other compare convention at threshold
     ``j`` only, built on ``fire`` (default: the kind's)."""
     fire = fire or kind.fire
-    if kind is mt:
+    if kind is mtsnn:
         return lambda h, p: fire(h, p._replace(thresholds=_moved(p, j)))
 
     def fire_flipped(h, p):
@@ -62,7 +62,7 @@ def _step(kind, h, p, j: int) -> tuple[np.ndarray, float]:
     if kind is ternary:
         return ((h - p.v_threshold, p.amplitude) if j == 0
                 else (-h - p.v_threshold, -p.amplitude))
-    level = p.v_threshold  # multilevel: accumulated as the kind does, v_(i+1) = v_i + v_th
+    level = p.v_threshold  # multithreshold: accumulated as the kind does, v_(i+1) = v_i + v_th
     for _ in range(j):
         level = level + p.v_threshold
     return h - level, 1.0

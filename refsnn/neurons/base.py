@@ -19,8 +19,6 @@ with it (:mod:`refsnn.neurons.kernels`).
 
 from __future__ import annotations
 
-import functools
-import importlib
 from dataclasses import dataclass
 from types import ModuleType
 from typing import NamedTuple
@@ -30,8 +28,22 @@ import numpy as np
 from refsnn import validation
 from refsnn.neurons.dynamics import charge_input_gain
 
-BACKENDS = {"numpy": "refsnn.neurons.reference", "numba": "refsnn.neurons.kernels"}
-"""Backend name -> module with ``forward`` and ``backward`` (the same contract)."""
+
+def _numpy_backend() -> ModuleType:
+    from refsnn.neurons import reference
+
+    return reference
+
+
+def _numba_backend() -> ModuleType:
+    from refsnn.neurons import kernels  # imports Numba: only when a neuron first uses it
+
+    return kernels
+
+
+BACKENDS = {"numpy": _numpy_backend, "numba": _numba_backend}
+"""Backend name -> the function importing its module, which has ``forward`` and ``backward``
+(the same contract): :mod:`refsnn.neurons.reference` and :mod:`refsnn.neurons.kernels`."""
 
 
 class Charge(NamedTuple):
@@ -198,9 +210,4 @@ def _outputs(out: object, kind: type, likes: dict[str, np.ndarray],
 
 def _backend(name: str) -> ModuleType:
     validation.choice("backend", name, tuple(BACKENDS))
-    return _backend_module(name)
-
-
-@functools.cache
-def _backend_module(name: str) -> ModuleType:
-    return importlib.import_module(BACKENDS[name])
+    return BACKENDS[name]()

@@ -33,7 +33,7 @@ Agreement with the reference (tested in spec_tests/test_kernels.py):
   with surrogates without transcendental functions, otherwise within a few ulps per element:
   the kernels' ``exp`` (within 0.70 ulp in float64, 0.77 in float32:
   spec_tests/test_fastexp.py) and NumPy's ``np.exp`` (0.72 and 2.5 ulp measured) can round
-  differently, and in float32 the MT-SNN kind (kinds/mt.py) can differ by an ulp or so: Numba
+  differently, and in float32 the MT-SNN kind (kinds/mtsnn.py) can differ by an ulp or so: Numba
   gives its ``fire_grad`` one return type for both modes, float64 (the cascade's residuals
   are float64), so the parallel mode's dO/dH is float64 here and float32 in the reference;
   the scalar parameter gradients are summed per chunk, in another order.

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from refsnn import validation
-from refsnn.neurons.single import SpikingNeuron
+from refsnn.neurons.binary import BinaryNeuron
 
 
 @dataclass(frozen=True, kw_only=True)
-class LIF(SpikingNeuron):
+class LIF(BinaryNeuron):
     """Leaky integrate-and-fire with membrane time constant ``tau`` (in steps).
 
     Charge, with ``k = 1/tau`` and ``v_rest = v_reset`` (0 with a soft reset):
@@ -17,7 +17,7 @@ class LIF(SpikingNeuron):
         decay_input=True:   H[t] = V[t-1] + (X[t] - (V[t-1] - v_rest)) k
         decay_input=False:  H[t] = V[t-1] - (V[t-1] - v_rest) k + X[t]
 
-    then fire and reset as in ``SpikingNeuron``. Source: SpikingJelly 2.0.0 ``LIFNode``
+    then fire and reset as in ``BinaryNeuron``. Source: SpikingJelly 2.0.0 ``LIFNode``
     (activation_based/neuron/lif.py; charge in _ops/lif/reference.py). SpikingJelly divides by
     ``tau``; refsnn multiplies by ``k = 1/tau`` (rounded once to the input dtype), so the two
     can differ in the last bit. The second form is snnTorch's ``Leaky`` with ``beta = 1 - k``

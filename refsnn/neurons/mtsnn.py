@@ -9,14 +9,14 @@ from itertools import pairwise
 import numpy as np
 
 from refsnn import validation
-from refsnn.neurons.kinds import mt
-from refsnn.neurons.wrapped import OnNeuron
+from refsnn.neurons.kinds import mtsnn
+from refsnn.neurons.wrapped import WrappedNeuron
 
 MODES = ("parallel", "cascade")
 
 
 @dataclass(frozen=True, kw_only=True)
-class MTNeuron(OnNeuron):
+class MTNeuron(WrappedNeuron):
     """A neuron with K thresholds, each emitting a binary spike scaled by a fixed amplitude; the
     emitted value is their sum. Two modes differ in what each threshold compares.
 
@@ -37,7 +37,7 @@ class MTNeuron(OnNeuron):
     ``r_(K+1)``); the hard reset sets ``v_reset`` iff any threshold fired (``f`` is 0 or 1 in the
     forward pass, since a fired O is at least a_min). The thresholds and amplitudes are the
     float64 products ``rho_i V``, ``c_i V`` rounded once to the input dtype; O and the cascade's
-    residuals are accumulated in float64 (see refsnn/neurons/kinds/mt.py).
+    residuals are accumulated in float64 (see refsnn/neurons/kinds/mtsnn.py).
 
     The two standard families (classmethods):
 
@@ -126,7 +126,7 @@ class MTNeuron(OnNeuron):
       ``parallel(neuron, levels=2)``, the smallest multi-threshold case; the paper's K and values
       are unknown.
 
-    neuron: an IF, LIF or PLIF (see OnNeuron): charge, ``v_threshold`` (V), ``v_reset``,
+    neuron: an IF, LIF or PLIF (see WrappedNeuron): charge, ``v_threshold`` (V), ``v_reset``,
         ``compare``, ``surrogate``, ``detach_reset``.
     mode: ``"parallel"`` or ``"cascade"``.
     thresholds: K >= 1 ratios rho_i > 0, finite (strictly descending in cascade mode).
@@ -137,7 +137,7 @@ class MTNeuron(OnNeuron):
     thresholds: tuple[float, ...] = (0.5, 1.0)
     amplitudes: tuple[float, ...] = (0.5, 0.5)
 
-    kind = mt
+    kind = mtsnn
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -180,13 +180,13 @@ class MTNeuron(OnNeuron):
         """K, the number of thresholds."""
         return len(self.thresholds)
 
-    def kind_params(self, dtype: np.dtype) -> mt.Params:
+    def kind_params(self, dtype: np.dtype) -> mtsnn.Params:
         dtype = np.dtype(dtype)
         v = self.neuron.v_threshold
         rho = np.array(self.thresholds, dtype=np.float64)
         c = np.array(self.amplitudes, dtype=np.float64)
         amplitudes = (c * v).astype(dtype)
-        return mt.Params(**self.neuron.spike_fields(dtype), thresholds=(rho * v).astype(dtype),
+        return mtsnn.Params(**self.neuron.spike_fields(dtype), thresholds=(rho * v).astype(dtype),
                          amplitudes=amplitudes, threshold_ratios=rho.astype(dtype),
                          amplitude_ratios=c.astype(dtype), a_min=amplitudes.min(),
                          cascade=self.mode == "cascade")

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from refsnn import validation
-from refsnn.neurons.kinds import multilevel
-from refsnn.neurons.wrapped import OnNeuron
+from refsnn.neurons.kinds import multithreshold
+from refsnn.neurons.wrapped import WrappedNeuron
 
 
 @dataclass(frozen=True, kw_only=True)
-class MultiThreshold(OnNeuron):
+class MultiThreshold(WrappedNeuron):
     """A neuron with the ``D = levels`` thresholds ``v_th, 2 v_th, ..., D v_th`` whose spike is
     the number of them the membrane reached, an integer level in {0, 1, ..., D}.
 
@@ -80,8 +80,8 @@ class MultiThreshold(OnNeuron):
     (``surrogate.MultiLevelSpikeCount``); "ramp" is that estimator moved to this staircase,
     whose risers are half a threshold to the right.
 
-    neuron: an IF, LIF or PLIF (see OnNeuron): charge, ``v_threshold``, ``v_reset``, ``compare``,
-        ``surrogate``, ``detach_reset``.
+    neuron: an IF, LIF or PLIF (see WrappedNeuron): charge, ``v_threshold``, ``v_reset``,
+        ``compare``, ``surrogate``, ``detach_reset``.
     levels: the number of thresholds D, an integer >= 1. Default 2: the paper's value is not
         known; 2 is the smallest that is multi-threshold (1 is ``neuron`` itself).
     derivative: ``"sum"`` (default: the neuron's own surrogate at every threshold, hence exactly
@@ -91,16 +91,16 @@ class MultiThreshold(OnNeuron):
     levels: int = 2
     derivative: str = "sum"
 
-    kind = multilevel
+    kind = multithreshold
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self._set("levels", validation.integer("levels", self.levels, minimum=1))
-        validation.choice("derivative", self.derivative, multilevel.DERIVATIVES)
+        validation.choice("derivative", self.derivative, multithreshold.DERIVATIVES)
 
-    def kind_params(self, dtype: np.dtype) -> multilevel.Params:
+    def kind_params(self, dtype: np.dtype) -> multithreshold.Params:
         cast, d = np.dtype(dtype).type, self.levels
-        return multilevel.Params(**self.neuron.spike_fields(dtype), levels=d,
-                                 derivative=multilevel.DERIVATIVES.index(self.derivative),
+        return multithreshold.Params(**self.neuron.spike_fields(dtype), levels=d,
+                                 derivative=multithreshold.DERIVATIVES.index(self.derivative),
                                  mid=cast((d + 1) * self.neuron.v_threshold / 2), span=cast(d))
 

@@ -6,17 +6,17 @@ import math
 from dataclasses import dataclass
 
 from refsnn import validation
-from refsnn.neurons.single import SpikingNeuron
+from refsnn.neurons.binary import BinaryNeuron
 
 
 @dataclass(frozen=True, kw_only=True)
-class PLIF(SpikingNeuron):
+class PLIF(BinaryNeuron):
     """Parametric LIF: the LIF charge with ``k = 1/tau = sigmoid(w)`` and ``w`` learnable.
 
         decay_input=True:   H[t] = V[t-1] + (X[t] - (V[t-1] - v_rest)) sigmoid(w)
         decay_input=False:  H[t] = V[t-1] - (V[t-1] - v_rest) sigmoid(w) + X[t]
 
-    then fire and reset as in ``SpikingNeuron``. Sources: Fang et al., "Incorporating Learnable
+    then fire and reset as in ``BinaryNeuron``. Sources: Fang et al., "Incorporating Learnable
     Membrane Time Constant to Enhance Learning of Spiking Neural Networks", ICCV 2021 (one ``w``
     per layer); SpikingJelly 2.0.0 ``ParametricLIFNode`` (activation_based/neuron/plif.py, charge
     in _ops/plif/reference.py), which initialises ``w = -ln(init_tau - 1)``.

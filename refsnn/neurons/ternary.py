@@ -10,12 +10,12 @@ import numpy as np
 from refsnn import validation
 from refsnn.neurons.kinds import ternary
 from refsnn.neurons.lif import LIF
-from refsnn.neurons.wrapped import OnNeuron
+from refsnn.neurons.wrapped import WrappedNeuron
 from refsnn.surrogates import Rectangular
 
 
 @dataclass(frozen=True, kw_only=True)
-class Ternary(OnNeuron):
+class Ternary(WrappedNeuron):
     """Spikes in {-1, 0, +1} times a trainable per-layer amplitude ``a``.
 
     Per step, with the charge of ``neuron`` (IF, LIF or PLIF) and ``v_th = neuron.v_threshold``:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from refsnn.neurons.base import Neuron
-from refsnn.neurons.single import SpikingNeuron
+from refsnn.neurons.binary import BinaryNeuron
 from refsnn.surrogates import Surrogate
 
 
 @dataclass(frozen=True, kw_only=True)
-class OnNeuron(Neuron):
+class WrappedNeuron(Neuron):
     """A neuron whose spike kind is its own but whose everything else is ``neuron``'s.
 
     neuron: an IF, LIF or PLIF giving the charge (``tau``/``w``, ``decay_input``), the base
@@ -18,11 +18,11 @@ class OnNeuron(Neuron):
         ``surrogate`` and ``detach_reset``.
     """
 
-    neuron: SpikingNeuron
+    neuron: BinaryNeuron
 
     def __post_init__(self) -> None:
-        if not isinstance(self.neuron, SpikingNeuron):
-            raise ValueError("neuron: expected an IF, LIF or PLIF (a refsnn SpikingNeuron), "
+        if not isinstance(self.neuron, BinaryNeuron):
+            raise ValueError("neuron: expected an IF, LIF or PLIF (a refsnn BinaryNeuron), "
                              f"got {type(self.neuron).__name__}")
 
     @property

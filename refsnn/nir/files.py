@@ -1,4 +1,4 @@
-"""Writing NIR graphs and recorded traces, atomically (refsnn.checkpoint.atomic_write)."""
+"""Writing NIR graphs and recorded traces, atomically (refsnn.io.atomic_write)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from refsnn.checkpoint import atomic_write
+from refsnn.io import atomic_write
 from refsnn.nir._require import nir
 from refsnn.nir.network import Recording
 

@@ -2,7 +2,7 @@
 
 On a 2-core machine, OpenBLAS's own threads and Numba's oversubscribe the cores: OpenBLAS's
 workers keep spinning for a while after a product, so a Numba kernel that follows waits for a
-core (refsnn.train.limit_threads). Training therefore keeps BLAS on one thread, and a
+core (refsnn.training.threads.limit_threads). Training therefore keeps BLAS on one thread, and a
 convolution splits its batch into blocks of :data:`BLOCK` images and runs each block's
 im2col, BLAS products and col2im (serial Numba kernels that release the GIL, and
 ``np.matmul``, which releases it too) as one task on a pool of ``numba.get_num_threads()``

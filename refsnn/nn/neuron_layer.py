@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 
 from refsnn import validation
-from refsnn.neurons import Neuron
+from refsnn.neurons import Neuron, WrappedNeuron
 from refsnn.neurons.base import BACKENDS
 from refsnn.nn.layer import Layer, float_array, gradient
 from refsnn.nn.parameter import Parameter
@@ -24,10 +24,9 @@ MIN_AMPLITUDE = MIN_THRESHOLD_MARGIN = 1e-3
 
 def get_param(neuron: Neuron, name: str) -> float:
     """The scalar ``name`` of ``neuron`` or of the neuron it wraps (``neuron.neuron``)."""
-    fields = {f.name for f in dataclasses.fields(neuron)}
-    if name in fields:
+    if name in {f.name for f in dataclasses.fields(neuron)}:
         return getattr(neuron, name)
-    if "neuron" in fields:
+    if isinstance(neuron, WrappedNeuron):
         return get_param(neuron.neuron, name)
     raise ValueError(f"name: {type(neuron).__name__} has no scalar {name!r}")
 

@@ -48,21 +48,21 @@ def _fields(cls: type, args: argparse.Namespace) -> dict:
 
 
 def _train_parser(sub):
-    from refsnn import cli_train
+    from refsnn.cli import train as cli_train
 
     cli_train.add_parser(sub)
 
 
 def _train_config(args):
-    from refsnn.train import Config
+    from refsnn.training import Config
 
     return Config(**_fields(Config, args))
 
 
 def _train_execute(config) -> dict:
-    from refsnn import train
+    from refsnn import training
 
-    return train.train(config, progress=False, threads=1).metrics()
+    return training.train(config, progress=False, threads=1).metrics()
 
 
 def _train_records(result: dict) -> list[dict]:
@@ -73,7 +73,7 @@ def _train_records(result: dict) -> list[dict]:
 
 
 def _convert_parser(sub):
-    from refsnn import cli_convert
+    from refsnn.cli import convert as cli_convert
 
     cli_convert.add_parser(sub)
 
@@ -90,7 +90,7 @@ def _convert_config(args):
 
 def _convert_execute(config) -> dict:
     from refsnn.convert import experiment
-    from refsnn.train import limit_threads
+    from refsnn.training import limit_threads
 
     with limit_threads(1):
         return experiment.run(config, progress=False).to_json()

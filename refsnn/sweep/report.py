@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from pathlib import Path
 
-from refsnn.checkpoint import atomic_write
+from refsnn.io import atomic_write
 from refsnn.sweep.commands import COMMANDS
 from refsnn.sweep.grid import bundle
 from refsnn.sweep.runner import RESULT

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from refsnn.checkpoint import atomic_write
+from refsnn.io import atomic_write
 from refsnn.sweep.commands import COMMANDS
 from refsnn.sweep.grid import Grid, Run
 

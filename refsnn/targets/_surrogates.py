@@ -1,16 +1,17 @@
-"""Which of a peer's surrogates equals a canonical refsnn surrogate (via refsnn.surrogate_map).
+"""Which of a peer's surrogates equals a canonical refsnn surrogate (refsnn.targets.surrogate_map).
 
 Each adapter lists, per canonical surrogate name, the peer surrogates that can equal it and how
 their parameters follow from the canonical ``alpha`` and ``scale``; :func:`match` keeps the
-first candidate that ``refsnn.surrogate_map.from_peer`` maps back onto exactly that surrogate.
+first candidate that ``refsnn.targets.surrogate_map.from_peer`` maps back onto exactly that
+surrogate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from refsnn.surrogate_map import from_peer
 from refsnn.surrogates import Surrogate
+from refsnn.targets.surrogate_map import from_peer
 
 Candidate = Callable[[Surrogate], tuple[str, dict[str, float]]]
 """canonical surrogate -> (the peer's surrogate name, its parameters)"""

@@ -9,7 +9,7 @@ Mapping (refsnn -> Norse), one cell call per step with ``dt = 1``:
   ``reset_value`` (hard, to ``v_reset``) or ``reset_subtract`` (soft).
 - IF with a hard reset: ``IAFCell`` (``v' = v + x``, reset to ``v_reset``).
 - ``v_threshold`` -> ``v_th``; ``surrogate`` -> ``method`` and ``alpha``
-  (refsnn/surrogate_map.py); ``v0`` -> the state's ``v``.
+  (refsnn/targets/surrogate_map.py); ``v0`` -> the state's ``v``.
 
 Norse fires at ``v' - v_th > 0`` only, keeps the reset's gradient (the feed-forward cells have
 no detach), and does not expose ``v'`` before the reset. Gradients: ``x``, ``v0``, and ``v_th``

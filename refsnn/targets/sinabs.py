@@ -51,7 +51,7 @@ from sinabs.activation import (
 from sinabs.layers import IAF
 from sinabs.layers import LIF as SinabsLIF
 
-from refsnn.neurons import IF, LIF, PLIF, MultiThreshold, Neuron, SpikingNeuron
+from refsnn.neurons import IF, LIF, PLIF, BinaryNeuron, MultiThreshold, Neuron
 from refsnn.surrogates import Surrogate
 from refsnn.targets import _torch
 
@@ -111,12 +111,12 @@ def surrogate_derivative(surrogate: Surrogate, x: np.ndarray) -> np.ndarray:
     return _torch.spike_derivative(lambda u: SingleSpike.apply(u + one, one, grad_fn), x)
 
 
-def _base(neuron: Neuron) -> SpikingNeuron:
+def _base(neuron: Neuron) -> BinaryNeuron:
     """The IF / LIF / PLIF that gives ``neuron`` its charge, threshold and reset."""
     return neuron.neuron if isinstance(neuron, MultiThreshold) else neuron
 
 
-def _surrogate(base: SpikingNeuron):
+def _surrogate(base: BinaryNeuron):
     """The Sinabs ``surrogate_grad_fn`` equal to ``base.surrogate`` at ``base.v_threshold``,
     or None."""
     s = base.surrogate

@@ -4,10 +4,10 @@ Mapping (refsnn -> snnTorch): the charge ``V - V k + X`` (``decay_input=False``)
 ``beta U + X`` with ``beta = 1 - k``: LIF ``beta = 1 - 1/tau``, PLIF ``beta = 1 - sigmoid(w)``,
 IF ``beta = 1``; ``v_threshold`` -> ``threshold``; soft reset (``v_reset=None``) ->
 ``reset_mechanism="subtract"``; hard reset to 0 -> ``"zero"`` (with ``reset_delay=False`` it
-zeroes the spiking step's membrane); ``surrogate`` -> ``spike_grad`` (refsnn/surrogate_map.py);
-``v0`` -> the ``mem`` of the first call. One call per step; ``v`` is the returned ``mem`` (after
-the same-step reset). snnTorch fires at ``U - threshold > 0`` only and does not expose the
-membrane before the reset.
+zeroes the spiking step's membrane); ``surrogate`` -> ``spike_grad``
+(refsnn/targets/surrogate_map.py); ``v0`` -> the ``mem`` of the first call. One call per step;
+``v`` is the returned ``mem`` (after the same-step reset). snnTorch fires at
+``U - threshold > 0`` only and does not expose the membrane before the reset.
 
 Gradients: ``x``, ``v0``, and ``threshold`` and ``beta`` as learnable parameters
 (``learn_threshold``, ``learn_beta``), reported as dL/dv_threshold and, through the mappings

@@ -4,9 +4,9 @@
 
 Mapping (refsnn -> SpikingJelly): ``v_threshold``, ``v_reset`` (None = soft), ``detach_reset``,
 ``tau``, ``decay_input`` by the same names; PLIF's ``w`` is the node's parameter ``w``;
-``surrogate`` -> ``surrogate_function`` (refsnn/surrogate_map.py); ``v0`` -> ``node.v``; ``v`` is
-``node.v_seq`` (``store_v_seq=True``). SpikingJelly fires at ``H - v_th >= 0`` only, and does not
-expose ``H``. Its LIF divides by ``tau`` where refsnn multiplies by ``1/tau`` (last-bit
+``surrogate`` -> ``surrogate_function`` (refsnn/targets/surrogate_map.py); ``v0`` -> ``node.v``;
+``v`` is ``node.v_seq`` (``store_v_seq=True``). SpikingJelly fires at ``H - v_th >= 0`` only, and
+does not expose ``H``. Its LIF divides by ``tau`` where refsnn multiplies by ``1/tau`` (last-bit
 differences). Gradients: ``x``, ``v0`` and PLIF's ``w``; its threshold and ``tau`` are plain
 floats, not learnable.
 """
@@ -22,7 +22,7 @@ from spikingjelly.activation_based import neuron as sj
 from spikingjelly.activation_based import surrogate as sj_surrogate
 
 from refsnn.conformance import networks
-from refsnn.neurons import IF, LIF, PLIF, Neuron, SpikingNeuron, Ternary
+from refsnn.neurons import IF, LIF, PLIF, BinaryNeuron, Neuron, Ternary
 from refsnn.surrogates import Surrogate
 from refsnn.targets import _surrogates, _torch, _torch_network
 
@@ -108,7 +108,7 @@ def _surrogate(surrogate: Surrogate) -> sj_surrogate.SurrogateFunctionBase:
 
 def _node(neuron: Neuron) -> torch.nn.Module:
     """The SpikingJelly node for ``neuron``, in float64."""
-    base: SpikingNeuron = neuron.neuron if isinstance(neuron, Ternary) else neuron
+    base: BinaryNeuron = neuron.neuron if isinstance(neuron, Ternary) else neuron
     common = dict(v_threshold=base.v_threshold, v_reset=base.v_reset,
                   surrogate_function=_surrogate(base.surrogate),
                   detach_reset=base.detach_reset, step_mode="m", store_v_seq=True)

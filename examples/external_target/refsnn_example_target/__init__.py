@@ -15,7 +15,7 @@ from importlib.metadata import version
 
 import numpy as np
 
-from refsnn import Neuron, SpikingNeuron
+from refsnn import BinaryNeuron, Neuron
 from refsnn.surrogates import Surrogate
 
 NAME = "example"
@@ -24,7 +24,7 @@ VERSION = f"refsnn-example-target {version('refsnn-example-target')} (refsnn's N
 
 def supports(neuron: Neuron) -> str | None:
     """None for IF, LIF and PLIF (every parameter); the reason for any other model."""
-    if isinstance(neuron, SpikingNeuron):
+    if isinstance(neuron, BinaryNeuron):
         return None
     return f"the example implements IF, LIF and PLIF only, not {type(neuron).__name__}"
 

@@ -27,7 +27,7 @@ and ``PARAMS``, the names of its (at most two) learnable scalars ("" for an unus
 from collections import namedtuple
 
 SPIKE_FIELDS = ("v_threshold", "v_rest", "soft", "fire_at_zero", "alpha", "scale")
-"""The fields every kind's ``Params`` starts with, filled by ``SpikingNeuron.spike_fields``:
+"""The fields every kind's ``Params`` starts with, filled by ``BinaryNeuron.spike_fields``:
 the threshold, ``v_rest`` (``v_reset``, or 0 with a soft reset), ``soft`` (``v_reset is None``),
 ``fire_at_zero`` (``compare == ">="``) and the surrogate's ``alpha`` and ``scale``."""
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from refsnn import cli_nir_compare
+from refsnn.cli import SUBCOMMANDS
+from refsnn.cli import nir_compare as cli_nir_compare
 from refsnn.nir import discretization as knobs
 
 
@@ -26,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
 def run_graph(args: argparse.Namespace) -> int:
     """Run a NIR graph on an input and write every node's traces (npz and NIR HDF5)."""
     import refsnn.nir
-    from refsnn.checkpoint import overwritable
+    from refsnn.io import overwritable
     from refsnn.nir import files
 
     out = Path(args.out)
@@ -50,9 +51,10 @@ def run_graph(args: argparse.Namespace) -> int:
 
 def export_checkpoint(args: argparse.Namespace) -> int:
     """Export a ``refsnn train`` checkpoint as a NIR graph (.nir)."""
-    from refsnn.checkpoint import load_state, overwritable
+    from refsnn.io import overwritable
     from refsnn.nir import export, files
-    from refsnn.train import CHECKPOINT_FORMAT, load_checkpoint
+    from refsnn.training import load_checkpoint
+    from refsnn.training.checkpoint import CHECKPOINT_FORMAT, load_state
 
     overwritable([Path(args.out)], force=args.force)
     net, _ = load_checkpoint(args.checkpoint)
@@ -71,9 +73,9 @@ KNOBS = {"scheme": knobs.SCHEMES, "reset": knobs.RESETS, "compare": knobs.COMPAR
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    """The ``nir run`` and ``nir export`` subcommands."""
-    actions = sub.add_parser("nir", help="run and export NIR graphs (docs/nir.md)") \
-        .add_subparsers(dest="action", required=True)
+    """The ``nir run``, ``nir export`` and ``nir compare`` subcommands."""
+    actions = sub.add_parser("nir", help=SUBCOMMANDS["nir"]).add_subparsers(dest="action",
+                                                                           required=True)
     p = actions.add_parser("run", help=run_graph.__doc__.splitlines()[0])
     p.add_argument("graph", help="a .nir file")
     p.add_argument("--input", required=True, metavar="X.npy", help="the input, [T, B, ...]")

@@ -13,7 +13,7 @@ from refsnn.surrogates import Sigmoid, Surrogate
 
 
 @dataclass(frozen=True, kw_only=True)
-class SpikingNeuron(Neuron):
+class BinaryNeuron(Neuron):
     """A binary spike, ``S = Heaviside(H - v_threshold)`` (refsnn.neurons.binary), and the
     parameters every neuron of this package takes from it (defaults: SpikingJelly 2.0.0's
     ``BaseNode``):

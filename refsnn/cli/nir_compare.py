@@ -13,7 +13,7 @@ import numpy as np
 def run(args: argparse.Namespace) -> int:
     """Compare; print or write the report. Exit status 1 if a node differs from the NIR spec
     run and no knob flip explains it (2, from ``refsnn nir``, on bad input)."""
-    from refsnn.checkpoint import atomic_write, overwritable
+    from refsnn.io import atomic_write, overwritable
     from refsnn.nir import compare
     from refsnn.nir._require import nir
 

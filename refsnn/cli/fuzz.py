@@ -14,6 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from refsnn import targets
+from refsnn.cli import SUBCOMMANDS
 
 
 def _positive(text: str) -> int:
@@ -29,8 +30,7 @@ def _positive(text: str) -> int:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The ``fuzz`` subcommand's arguments."""
-    p = sub.add_parser("fuzz", help="differential fuzzing of a target against the reference "
-                       "(docs/fuzz.md; needs the 'fuzz' extra: pip install 'refsnn[fuzz]')")
+    p = sub.add_parser("fuzz", help=SUBCOMMANDS["fuzz"])
     p.add_argument("--target", default="refsnn",
                    help=f"one of {', '.join(targets.TARGETS)} (default refsnn)")
     p.add_argument("--max-examples", type=_positive, default=200, metavar="N",

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from refsnn.checkpoint import atomic_write
+from refsnn.io import atomic_write
 from refsnn.nn import NeuronLayer
 from refsnn.nn.neuron_layer import get_param
-from refsnn.train import Run, encode
+from refsnn.training import Run, encode
 
 
 def _pyplot():

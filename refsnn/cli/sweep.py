@@ -8,10 +8,11 @@ import shlex
 import sys
 from pathlib import Path
 
+from refsnn.cli import SUBCOMMANDS
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sweep", help="run a grid of refsnn train/convert runs on "
-                       "dask.distributed, resumably, and aggregate them",
+    p = sub.add_parser("sweep", help=SUBCOMMANDS["sweep"],
                        description="Run every combination of a grid file's axes as one task "
                        "on a dask.distributed cluster (a LocalCluster of --workers processes, "
                        "or --scheduler ADDRESS); each finished run is written atomically under "

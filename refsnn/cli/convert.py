@@ -8,10 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-from refsnn.checkpoint import overwritable, writable_directory
-from refsnn.cli_train import integer_list, thread_count
+from refsnn.cli import SUBCOMMANDS
+from refsnn.cli.train import integer_list, thread_count
 from refsnn.convert.experiment import METHODS, Config, ann_files
-from refsnn.data import DATASETS
+from refsnn.io import overwritable, writable_directory
+from refsnn.training.data import DATASETS
 
 DEFAULT = Config()
 
@@ -36,8 +37,7 @@ def _joined(values: tuple) -> str:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The ``convert`` subcommand's arguments (defaults: :class:`Config`'s)."""
     d = DEFAULT
-    p = sub.add_parser("convert", help="train ANNs, convert them to rate-coded SNNs by every "
-                       "rule of Yan, Zhou & Wong (TNNLS), evaluate over T",
+    p = sub.add_parser("convert", help=SUBCOMMANDS["convert"],
                        description="Train the ANNs (ReLU, and clamp-quantized per T), convert "
                        "them by each method (baselines, the paper's rules, the ablations), "
                        "print test accuracy per method and T. Seeded. Methods: "
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         if args.export_nir is not None:
             _refuse_nir_export()
         from refsnn.convert import experiment, report
-        from refsnn.train import limit_threads
+        from refsnn.training import limit_threads
 
         start = time.perf_counter()
         with limit_threads(args.threads or None):

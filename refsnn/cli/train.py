@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from refsnn.checkpoint import overwritable, writable_directory
-from refsnn.data import DATASETS
+from refsnn.cli import SUBCOMMANDS
+from refsnn.io import overwritable, writable_directory
 from refsnn.neurons import NEURONS
 from refsnn.nn.encoding import ENCODINGS
 from refsnn.nn.loss import LOSSES
@@ -17,8 +17,9 @@ from refsnn.nn.models import MODELS
 from refsnn.nn.optim import OPTIMIZERS
 from refsnn.nn.readout import READOUTS
 from refsnn.nn.schedule import SCHEDULES
-from refsnn.plots import FILES as PLOT_FILES
-from refsnn.train import MT_LEVELS, MT_MODES, Config
+from refsnn.training import MT_LEVELS, MT_MODES, Config
+from refsnn.training.data import DATASETS
+from refsnn.training.plots import FILES as PLOT_FILES
 
 DEFAULT = Config()
 
@@ -49,8 +50,8 @@ def thread_count(text: str) -> int | str:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    """The ``train`` subcommand's arguments (defaults: :class:`refsnn.train.Config`'s)."""
-    p = sub.add_parser("train", help="train a spiking network with BPTT on a shipped dataset",
+    """The ``train`` subcommand's arguments (defaults: :class:`refsnn.training.Config`'s)."""
+    p = sub.add_parser("train", help=SUBCOMMANDS["train"],
                        description="Train a spiking network with BPTT on a dataset that ships "
                        "inside a pip package (the 'data' extra); writes DIR/checkpoint.npz and "
                        "DIR/metrics.json, and with --plot DIR/*.png. Seeded: the same "
@@ -129,13 +130,13 @@ def run(args: argparse.Namespace) -> int:
         plots = [out / name for name in PLOT_FILES] if args.plot else []
         overwritable([*paths.values(), *plots], force=args.force)
         writable_directory("out", out)
-        from refsnn import train
+        from refsnn import training
 
         start = time.perf_counter()
-        result = train.train(config, progress=not args.quiet, threads=args.threads or None)
+        result = training.train(config, progress=not args.quiet, threads=args.threads or None)
         seconds = time.perf_counter() - start
-        train.save_checkpoint(paths["checkpoint"], result, force=args.force)
-        train.save_metrics(paths["metrics"], result, force=args.force)
+        training.save_checkpoint(paths["checkpoint"], result, force=args.force)
+        training.save_metrics(paths["metrics"], result, force=args.force)
         if args.export_nir is not None:
             from refsnn.nir import export, files
 
@@ -143,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
             files.write_graph(paths["nir"], graph, force=args.force)
         written = list(paths.values())
         if args.plot:
-            from refsnn.plots import plot_run
+            from refsnn.training.plots import plot_run
 
             written += plot_run(result, out, force=args.force)
     except (ValueError, ImportError, FileExistsError) as error:
@@ -167,7 +168,7 @@ def _check_nir_export(args: argparse.Namespace, config: Config) -> Path:
     exported (refsnn.nir.export.refusal) and that nir is installed."""
     from refsnn.nir._require import nir
     from refsnn.nir.export import refusal
-    from refsnn.train import make_neuron
+    from refsnn.training import make_neuron
 
     nir()
     reason = refusal(make_neuron(config.neuron, config.surrogate, config.alpha))

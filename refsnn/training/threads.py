@@ -1,0 +1,60 @@
+"""How many threads a run uses: Numba's for the kernels, one for BLAS (refsnn train and
+refsnn convert)."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+
+from refsnn import validation
+
+
+def auto_threads() -> int:
+    """The thread count ``threads="auto"`` picks: the cores that are idle now, at least 1 (the
+    CPUs Linux gives this process minus the one-minute load average, rounded to the nearest
+    integer). On the shared 2-core machines here a second thread is a loss whenever another
+    process holds a core (tools/bench_train.py measured a CNN epoch at 0.56x with 2 Numba
+    threads under load), and a gain when both cores are free (1.42x on a quiet machine)."""
+    import os
+
+    if not hasattr(os, "getloadavg"):
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, (cores or 1) - math.floor(os.getloadavg()[0] + 0.5)))
+
+
+@contextlib.contextmanager
+def limit_threads(threads: int | str | None) -> Iterator[None]:
+    """Run with ``threads`` Numba threads and one BLAS thread (``"auto"``: :func:`auto_threads`;
+    ``None``: leave both libraries' settings).
+
+    OpenBLAS's and Numba's thread pools oversubscribe a small machine: OpenBLAS's threads spin
+    for a while after every matrix product, Numba's parallel kernels then wait for a core, and
+    a training epoch ran up to 10x slower with 2 + 2 threads than with 1 + 1 on the 2-core
+    machines here (and 0.2x with 1 Numba + 2 BLAS threads, tools/bench_train.py). So BLAS
+    stays on one thread and the convolutions spread blocks of images over Numba's thread
+    count themselves (refsnn/nn/blocks.py); a Linear layer's product stays one-threaded. The
+    BLAS limit needs threadpoolctl (installed with scikit-learn, the ``data`` extra); without it
+    BLAS keeps its own setting. Results do not depend on the thread count.
+    """
+    if threads is None:
+        yield
+        return
+    import numba
+
+    threads = auto_threads() if threads == "auto" else \
+        validation.integer("threads", threads, minimum=1)
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            blas = contextlib.nullcontext()
+        else:
+            blas = threadpool_limits(1, user_api="blas")
+        with blas:
+            yield
+    finally:
+        numba.set_num_threads(before)
