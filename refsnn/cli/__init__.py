@@ -44,6 +44,3 @@ def main(argv: list[str] | None = None) -> int:
 def _module(name: str):
     return importlib.import_module(f"refsnn.cli.{name}")
 
-
-if __name__ == "__main__":
-    sys.exit(main())
