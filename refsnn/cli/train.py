@@ -12,7 +12,7 @@ from refsnn.cli import SUBCOMMANDS
 from refsnn.io import overwritable, writable_directory
 from refsnn.neurons import NEURONS
 from refsnn.nn.encoding import ENCODINGS
-from refsnn.nn.loss import LOSSES
+from refsnn.nn.losses import LOSSES
 from refsnn.nn.models import MODELS
 from refsnn.nn.optim import OPTIMIZERS
 from refsnn.nn.readout import READOUTS
