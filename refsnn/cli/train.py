@@ -1,5 +1,6 @@
-"""``refsnn train``: its arguments and what it runs (kept apart from refsnn/cli.py so that the
-other subcommands never import the training stack)."""
+"""``refsnn train``: its arguments and what it runs. Imported only when ``refsnn train`` (or
+``refsnn convert`` and ``refsnn sweep``, which reuse its arguments) runs: the other subcommands
+never import the training stack."""
 
 from __future__ import annotations
 
