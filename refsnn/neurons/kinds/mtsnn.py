@@ -70,11 +70,12 @@ available to us. From it: multiple thresholds per neuron, a PLIF-based headline 
 rule", training on GPUs/TPUs, and that the multiplication-free property is kept. Nothing else is
 the paper's: every equation above is refsnn's choice. Secondary descriptions of cascaded
 thresholds (not of MT-SNN) that the cascade follows: the "basal neuron" of H-MT (Zhang, Huang,
-Bu, Huang, Yu, AAAI 2026, Eqs. 12-18: thresholds ``theta / 2^(i-1)``, residual ``m_(i+1) = m_i
-- lambda_i s_i``, output ``sum_i lambda_i s_i``) and Adaptive Fission (Jiang et al., Def. 4.5:
-descending thresholds whose residual propagates to the lower ones; powers of two give 2^k
-levels). H-MT (its Sections 2.1 and 3.1) also groups Wang & Zhang 2023 with designs that split
-one threshold into n equal segments (n + 1 output values), which ``MTNeuron.parallel`` follows.
+Bu, Huang, Yu, AAAI 2026, Eqs. 12-18: thresholds ``theta / 2^(i-1)``, residual
+``m_(i+1) = m_i - lambda_i s_i``, output ``sum_i lambda_i s_i``) and Adaptive Fission (Jiang et
+al., Def. 4.5: descending thresholds whose residual propagates to the lower ones; powers of two
+give 2^k levels). H-MT (its Sections 2.1 and 3.1) also groups Wang & Zhang 2023 with designs
+that split one threshold into n equal segments (n + 1 output values), which
+``MTNeuron.parallel`` follows.
 
 Choices, and why:
 

@@ -8,7 +8,7 @@ With the threshold ``v_th``, ``D = levels`` and the thresholds ``v_th, 2 v_th, .
             i v_th is representable)
     reset:  V = H - O v_th                               (soft)
             V = f v_reset + (1 - f) H,   f = min(O, 1)   (hard)
-    dO/dH, by ``derivative`` (g = scale g0(u, alpha), the neuron's surrogate; m = (D+1) v_th/2):
+    dO/dH, by derivative (g = scale g0(u, alpha), the neuron's surrogate; m = (D+1) v_th/2):
         0 "sum":        sum_i g(H - i v_th)                 dO/dv_th = -sum_i i g(H - i v_th)
         1 "ramp":       (1/v_th) 1[1/2 <= H/v_th <= D+1/2]  dO/dv_th = -(H/v_th) dO/dH
         2 "stretched":  g((H - m) / D)                      dO/dv_th = -(D+1)/2 dO/dH
