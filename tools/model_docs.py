@@ -103,8 +103,17 @@ def binary_section() -> str:
     return "\n\n".join(parts)
 
 
+def index() -> str:
+    """One row per model: where its class and its kind live."""
+    lines = ["| model | class | spike kind |", "|---|---|---|"]
+    lines += [f"| [{name}](#{name.lower()}) | `{module_path(model)}` | "
+              f"`{module_path(model.kind)}` |" for name, model in NEURONS.items()]
+    return "\n".join(lines)
+
+
 def wrapped_sections() -> list[str]:
-    sections = []
+    sections = [f"## Neurons that wrap a binary one (`{module_path(WrappedNeuron)}`)\n\n"
+                f"{markdown(WrappedNeuron.__doc__)}"]
     for name, model in NEURONS.items():
         if issubclass(model, WrappedNeuron):
             sections.append(f"{model_section(name, model, '##')}\n\n{kind_section(model)}")
@@ -124,7 +133,7 @@ def surrogates_section() -> str:
 
 def page() -> str:
     charge = f"## The charge (`{module_path(dynamics)}`)\n\n{markdown(dynamics.__doc__)}"
-    sections = [HEADER.rstrip("\n"), charge, binary_section(), *wrapped_sections(),
+    sections = [HEADER.rstrip("\n"), index(), charge, binary_section(), *wrapped_sections(),
                 surrogates_section()]
     return "\n\n".join(sections) + "\n"
 
