@@ -23,14 +23,16 @@ every n used, the first product is exact and the second rounds once, so neither 
 results nor ``2^1024`` need a special case. ``x`` is clamped to [-746, 710] first (exp rounds
 to 0 below, to inf above), which maps -inf to 0 and inf to inf; NaN is returned as it came.
 
-float32: the same method in float32 arithmetic, so that a float32 loop stays float32 (twice
-the vector lanes of float64): fdlibm e_expf.c's split ``ln2_hi`` (``n ln2_hi`` exact for
-|n| <= 150) and ``ln2_lo``, q(r) of degree 5 (k <= 7; remainder about 0.1 ulp), Fast2Sum,
-``2^n`` from ``(n + 127) << 23`` in two factors, ``x`` clamped to [-104, 89]. Every constant is
-a float32 (and the integers int32): a Python float would make Numba compute in float64.
+float32: the same reduction and reconstruction in float32 arithmetic, so that a float32 loop
+stays float32 (twice the vector lanes of float64): fdlibm e_expf.c's split ``ln2_hi``
+(``n ln2_hi`` exact for |n| <= 150) and ``ln2_lo``, q(r) of degree 5 (k <= 7; remainder about
+0.1 ulp), but evaluated by Horner's scheme in r^2 over pairs of coefficients (``_exp32``),
+Fast2Sum, ``2^n`` from ``(n + 127) << 23`` in two factors, ``x`` clamped to [-104, 89]. Every
+constant is a float32 (and the integers int32): a Python float would make Numba compute in
+float64.
 
-Measured accuracy (spec_tests/test_fastexp.py: the samples, and the bounds it asserts): float64
-at most 0.700 ulp for normal results, 0.797 ulp for subnormal ones (rounded twice: the float64
+Measured accuracy (stated here only; spec_tests/test_fastexp.py asserts the bounds): float64 at
+most 0.700 ulp for normal results, 0.797 ulp for subnormal ones (rounded twice: the float64
 sum, then to the subnormal's fewer bits); NumPy's vectorised float64 ``np.exp`` here: 0.718 ulp
 (0.506 for subnormal results). float32 at most 0.77 ulp (normal results) and 0.80 ulp
 (subnormal ones) over every float32 input; NumPy's float32 ``np.exp``: 2.5 ulp.

@@ -11,28 +11,9 @@ Each canonical surrogate has a sharpness ``alpha > 0`` and an amplitude ``scale 
     g(x)   = scale * g0(x; alpha)
     phi(x) = 1/2 + scale * (Phi0(x; alpha) - 1/2),    Phi0' = g0,  Phi0(0) = 1/2
 
-=====================  ===================================  ================================  =====
-name                   g0(x; alpha)                         Phi0(x; alpha)                    area
-=====================  ===================================  ================================  =====
-rectangular            alpha 1[|x| < 1/(2 alpha)]           clip(alpha x + 1/2, 0, 1)         1
-triangular             alpha max(0, 1 - alpha |x|)          1/2 + sign(x) (a - a^2/2),        1
-                                                            a = min(alpha |x|, 1)
-sigmoid                alpha s (1 - s),                     s                                 1
-                       s = 1 / (1 + e^(-alpha x))
-arctan                 (alpha/2) / (1 + (pi/2 alpha x)^2)   1/2 + arctan(pi/2 alpha x) / pi   1
-fast_sigmoid           1 / (1 + alpha |x|)^2                1/2 + x / (1 + alpha |x|)         2/a
-piecewise_exponential  (alpha/2) e^(-alpha |x|)             1/2 - sign(x) expm1(-a|x|) / 2    1
-gaussian               (alpha / sqrt(pi)) e^(-alpha^2 x^2)  (1 + erf(alpha x)) / 2            1
-straight_through       1 (alpha unused)                     1/2 + x                           inf
-=====================  ===================================  ================================  =====
-
-(``area`` is the integral of g0 over the real line; ``a`` stands for alpha where space is short.)
-
-Aliases: ``piecewise_quadratic`` is ``triangular`` (SpikingJelly's PiecewiseQuadratic has this
-triangle as its derivative; its primitive is the piecewise quadratic), ``superspike`` is
-``fast_sigmoid`` (Zenke & Ganguli 2018), ``boxcar`` is ``rectangular``, ``erf`` is ``gaussian``,
-``atan`` is ``arctan``, ``ste`` is ``straight_through``. Which peer name and parameterization maps
-onto which canonical surrogate is tabulated in ``docs/surrogates.md``.
+Each class below states its ``g0`` and ``Phi0``, the area (the integral of g0 over the real
+line), its aliases and its default ``alpha`` (docs/models.md lists them all). Which peer name
+and parameterization maps onto which canonical surrogate is tabulated in ``docs/surrogates.md``.
 
 The ``g0`` formulas are written with NumPy ufuncs and operators only, so the same source runs on
 arrays (the NumPy reference) and on scalars inside the Numba kernels (``refsnn.neurons.kernels``
@@ -40,8 +21,8 @@ compiles them); their constants are written ``weak(c, like)`` (:mod:`refsnn.lite
 they take the input's dtype in Numba as NumPy gives a Python float the array's dtype: float32
 arithmetic stays float32, the same operations in the same precision as the reference. Their
 ``exp`` is :func:`refsnn.fastexp.exp`: ``np.exp`` itself on arrays, and
-inside Numba an arithmetic ``exp`` that lets the kernels' loops vectorise (within 0.70 ulp in
-float64, 0.77 ulp in float32). They are written to be well conditioned: the sigmoid's
+inside Numba an arithmetic ``exp`` that lets the kernels' loops vectorise (its accuracy:
+:mod:`refsnn.fastexp`). They are written to be well conditioned: the sigmoid's
 ``s (1 - s)`` is evaluated as ``e / (1 + e)^2`` with ``e = exp(-alpha |x|)``, and its primitive
 as ``(1 + tanh(alpha x / 2)) / 2``; neither overflows.
 
@@ -144,15 +125,14 @@ def straight_through_phi0(x, alpha):
 class Surrogate:
     """A canonical surrogate ``g = scale * g0(x; alpha)`` with primitive ``phi``.
 
-    Subclasses set ``name``, ``code`` (the index the Numba kernels dispatch on), ``aliases``
-    and the default ``alpha``; the formulas are in this module's docstring.
+    Subclasses set ``name``, ``aliases``, the default ``alpha`` and the shared-source
+    functions ``g0`` and ``phi0`` (``Phi0``), and state both in their docstring.
     """
 
     alpha: float
     scale: float = 1.0
 
     name: ClassVar[str]
-    code: ClassVar[int]
     aliases: ClassVar[tuple[str, ...]] = ()
     g0: ClassVar[staticmethod]
     phi0: ClassVar[staticmethod]
@@ -197,30 +177,101 @@ def _real(x: object) -> np.ndarray:
     return x
 
 
-def _canonical(name: str, code: int, alpha: float, aliases: tuple[str, ...] = ()):
-    """Build one canonical surrogate class from this module's ``<name>_g0``/``<name>_phi0``."""
-    namespace = {"__doc__": f"The canonical ``{name}`` surrogate (default alpha = {alpha}); "
-                            "formulas in the module docstring.",
-                 "__annotations__": {"alpha": float}, "__module__": __name__,
-                 "alpha": alpha, "name": name, "code": code, "aliases": aliases,
-                 "g0": staticmethod(globals()[f"{name}_g0"]),
-                 "phi0": staticmethod(globals()[f"{name}_phi0"])}
-    class_name = "".join(part.title() for part in name.split("_"))
-    return dataclass(frozen=True)(type(class_name, (Surrogate,), namespace))
+@dataclass(frozen=True)
+class Rectangular(Surrogate):
+    """g0 = alpha 1[|x| < 1/(2 alpha)];  Phi0 = clip(alpha x + 1/2, 0, 1);  area 1."""
+
+    alpha: float = 1.0
+    name: ClassVar[str] = "rectangular"
+    aliases: ClassVar[tuple[str, ...]] = ("boxcar", "rect")
+    g0 = staticmethod(rectangular_g0)
+    phi0 = staticmethod(rectangular_phi0)
 
 
-Rectangular = _canonical("rectangular", 0, 1.0, ("boxcar", "rect"))
-Triangular = _canonical("triangular", 1, 1.0, ("piecewise_quadratic",))
-Sigmoid = _canonical("sigmoid", 2, 4.0)
-Arctan = _canonical("arctan", 3, 2.0, ("atan",))
-FastSigmoid = _canonical("fast_sigmoid", 4, 25.0, ("superspike",))
-PiecewiseExponential = _canonical("piecewise_exponential", 5, 1.0, ("piecewise_exp",))
-Gaussian = _canonical("gaussian", 6, 2.0, ("erf",))
-StraightThrough = _canonical("straight_through", 7, 1.0, ("ste",))
+@dataclass(frozen=True)
+class Triangular(Surrogate):
+    """g0 = alpha max(0, 1 - alpha |x|);  Phi0 = 1/2 + sign(x) (a - a^2/2), a = min(alpha |x|,
+    1);  area 1. SpikingJelly's PiecewiseQuadratic has this triangle as its derivative (its
+    primitive is the piecewise quadratic), hence the alias."""
+
+    alpha: float = 1.0
+    name: ClassVar[str] = "triangular"
+    aliases: ClassVar[tuple[str, ...]] = ("piecewise_quadratic",)
+    g0 = staticmethod(triangular_g0)
+    phi0 = staticmethod(triangular_phi0)
+
+
+@dataclass(frozen=True)
+class Sigmoid(Surrogate):
+    """g0 = alpha s (1 - s), s = 1 / (1 + e^(-alpha x));  Phi0 = s;  area 1."""
+
+    alpha: float = 4.0
+    name: ClassVar[str] = "sigmoid"
+    aliases: ClassVar[tuple[str, ...]] = ()
+    g0 = staticmethod(sigmoid_g0)
+    phi0 = staticmethod(sigmoid_phi0)
+
+
+@dataclass(frozen=True)
+class Arctan(Surrogate):
+    """g0 = (alpha/2) / (1 + (pi/2 alpha x)^2);  Phi0 = 1/2 + arctan(pi/2 alpha x) / pi;
+    area 1."""
+
+    alpha: float = 2.0
+    name: ClassVar[str] = "arctan"
+    aliases: ClassVar[tuple[str, ...]] = ("atan",)
+    g0 = staticmethod(arctan_g0)
+    phi0 = staticmethod(arctan_phi0)
+
+
+@dataclass(frozen=True)
+class FastSigmoid(Surrogate):
+    """g0 = 1 / (1 + alpha |x|)^2;  Phi0 = 1/2 + x / (1 + alpha |x|);  area 2/alpha.
+    SuperSpike (Zenke & Ganguli 2018), hence the alias."""
+
+    alpha: float = 25.0
+    name: ClassVar[str] = "fast_sigmoid"
+    aliases: ClassVar[tuple[str, ...]] = ("superspike",)
+    g0 = staticmethod(fast_sigmoid_g0)
+    phi0 = staticmethod(fast_sigmoid_phi0)
+
+
+@dataclass(frozen=True)
+class PiecewiseExponential(Surrogate):
+    """g0 = (alpha/2) e^(-alpha |x|);  Phi0 = 1/2 - sign(x) expm1(-alpha |x|) / 2;  area 1."""
+
+    alpha: float = 1.0
+    name: ClassVar[str] = "piecewise_exponential"
+    aliases: ClassVar[tuple[str, ...]] = ("piecewise_exp",)
+    g0 = staticmethod(piecewise_exponential_g0)
+    phi0 = staticmethod(piecewise_exponential_phi0)
+
+
+@dataclass(frozen=True)
+class Gaussian(Surrogate):
+    """g0 = (alpha / sqrt(pi)) e^(-alpha^2 x^2);  Phi0 = (1 + erf(alpha x)) / 2;  area 1."""
+
+    alpha: float = 2.0
+    name: ClassVar[str] = "gaussian"
+    aliases: ClassVar[tuple[str, ...]] = ("erf",)
+    g0 = staticmethod(gaussian_g0)
+    phi0 = staticmethod(gaussian_phi0)
+
+
+@dataclass(frozen=True)
+class StraightThrough(Surrogate):
+    """g0 = 1 (alpha unused);  Phi0 = 1/2 + x;  area infinite."""
+
+    alpha: float = 1.0
+    name: ClassVar[str] = "straight_through"
+    aliases: ClassVar[tuple[str, ...]] = ("ste",)
+    g0 = staticmethod(straight_through_g0)
+    phi0 = staticmethod(straight_through_phi0)
+
 
 SURROGATES: tuple[type[Surrogate], ...] = (Rectangular, Triangular, Sigmoid, Arctan, FastSigmoid,
                                            PiecewiseExponential, Gaussian, StraightThrough)
-"""Every canonical surrogate, in ``code`` order."""
+"""Every canonical surrogate."""
 
 _BY_NAME = {n: cls for cls in SURROGATES for n in (cls.name, *cls.aliases)}
 

@@ -1,6 +1,6 @@
 """MTNeuron (refsnn/neurons/mtsnn.py), the MT-SNN spike kind (refsnn/neurons/kinds/mtsnn.py).
 
-Every expected value is derived here from the class docstring's equations, not from the code:
+Every expected value is derived here from the kind docstring's equations, not from the code:
 the spikes from the equations in float64 NumPy (the documented arithmetic), the standard
 families' levels from exact rationals (fractions.Fraction) on dyadic grids, charge conservation
 from exact dyadic sums, gradients from central differences (of the smooth run in parallel mode,
@@ -340,7 +340,7 @@ def test_parallel_bptt_equals_finite_differences_of_the_smooth_run(model, mean, 
 
 
 def spec_run(model, x, v0, frozen=None):
-    """The run from the class docstring's equations, float64 (charge written out here).
+    """The run from the kind docstring's equations, float64 (charge written out here).
 
     ``frozen=None``: the discrete run; returns ``(spikes, h, v, record)`` where ``record`` holds
     every stage's argument u0 = r_i - theta_i and step s0. With a ``record``: the run linearised
@@ -385,7 +385,7 @@ def test_cascade_bptt_equals_finite_differences_of_the_linearised_run(model, mea
     """Cascade mode: BPTT of the discrete run == central differences of the run linearised at
     its decisions (spec_run), for dL/dx, dL/dv0, dL/dv_threshold, dL/dtau or dL/dw; both
     backends. (The smooth run is not usable for K >= 2: its residuals are smooth, while BPTT
-    recomputes them from H with the hard steps; see the class docstring.) With a hard reset,
+    recomputes them from H with the hard steps; see the kind docstring.) With a hard reset,
     the data avoid O = a_min, the kink of min(O / a_min, 1)."""
     neuron = fd_model("cascade", model, surrogate, which)
     hard = neuron.neuron.v_reset is not None

@@ -1,6 +1,6 @@
 """MultiThreshold (refsnn/neurons/multithreshold.py), the multi-level spike kind.
 
-Every expected value is derived here from the class docstring's equations, not from the code:
+Every expected value is derived here from the kind docstring's equations, not from the code:
 levels from exact rational arithmetic (fractions.Fraction), charge conservation from exact
 dyadic sums, gradients from central differences of the smooth mode or by hand.
 """

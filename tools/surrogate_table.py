@@ -13,7 +13,7 @@ from refsnn.targets.surrogate_map import PEER_SURROGATES
 
 HEADER = """# Surrogate derivatives: the peers' names mapped onto refsnn's
 
-The canonical surrogates and their formulas are in `refsnn/surrogates.py` (module docstring):
+The canonical surrogates are the classes of `refsnn/surrogates.py` (formulas: docs/models.md):
 `g(x) = scale * g0(x; alpha)`, `x = H - v_threshold`. Below, every surrogate that SpikingJelly
 2.0.0, snnTorch 1.0.0 and Norse 1.1.0 ship, with the canonical surrogate that is the same
 function (`refsnn.targets.surrogate_map.from_peer` builds it). Each mapped row is checked against

@@ -1,5 +1,6 @@
-"""``refsnn train``: its arguments and what it runs (kept apart from refsnn/cli.py so that the
-other subcommands never import the training stack)."""
+"""``refsnn train``: its arguments and what it runs. Imported only when ``refsnn train`` (or
+``refsnn convert`` and ``refsnn sweep``, which reuse its arguments) runs: the other subcommands
+never import the training stack."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from refsnn.cli import SUBCOMMANDS
 from refsnn.io import overwritable, writable_directory
 from refsnn.neurons import NEURONS
 from refsnn.nn.encoding import ENCODINGS
-from refsnn.nn.loss import LOSSES
+from refsnn.nn.losses import LOSSES
 from refsnn.nn.models import MODELS
 from refsnn.nn.optim import OPTIMIZERS
 from refsnn.nn.readout import READOUTS

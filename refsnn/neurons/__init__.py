@@ -4,6 +4,13 @@ Every model has one stem in every layer: the model class ``refsnn/neurons/<stem>
 kind ``refsnn/neurons/kinds/<kind>.py`` (IF, LIF and PLIF share the ``binary`` kind of
 :class:`BinaryNeuron`; Ternary, MultiThreshold and MTNeuron wrap one of them,
 :class:`WrappedNeuron`, and fire by their own kind of the same stem), and its tests.
+
+Each equation is written once. The charge is in :mod:`refsnn.neurons.dynamics`; a model's fire,
+reset and their derivatives, with its sources and the choices made where they are silent, are
+in its kind's module docstring; the model class states only its parameters, their defaults and
+valid values, and points to its kind. The reference code is the specification: docs/models.md
+is generated from these docstrings (``python tools/model_docs.py``), and where any text
+disagrees with the code, the text is wrong.
 """
 
 from refsnn.neurons.base import Gradients, Neuron, Trace

@@ -14,22 +14,22 @@ from refsnn.surrogates import Sigmoid, Surrogate
 
 @dataclass(frozen=True, kw_only=True)
 class BinaryNeuron(Neuron):
-    """A binary spike, ``S = Heaviside(H - v_threshold)`` (refsnn.neurons.binary), and the
-    parameters every neuron of this package takes from it (defaults: SpikingJelly 2.0.0's
-    ``BaseNode``):
+    """A neuron with a binary spike: the base of IF, LIF and PLIF, whose spike kind is
+    refsnn.neurons.kinds.binary. The parameters every neuron of this package takes from it
+    (defaults: SpikingJelly 2.0.0's ``BaseNode``):
 
-    v_threshold: firing threshold, > 0. Default 1.0.
-    v_reset: hard reset to this value (must be < v_threshold); ``None`` selects the soft reset
-        ``V = H - S v_threshold``. Default 0.0 (hard).
-    detach_reset: if True the reset does not carry gradient (``S`` is a constant in it), as in
-        snnTorch and Norse's recurrent cells; SpikingJelly's default is False.
-    compare: ``">="`` fires when ``H - v_threshold >= 0`` (SpikingJelly), ``">"`` only above it
-        (snnTorch, Norse, NIR). Default ``">="``.
-    surrogate: the derivative used for ``dS/dH`` in backward. Default ``Sigmoid(alpha=4)``
-        (SpikingJelly's default).
+    - ``v_threshold``: firing threshold, > 0. Default 1.0.
+    - ``v_reset``: hard reset to this value (must be < v_threshold); ``None`` selects the soft
+      reset. Default 0.0 (hard).
+    - ``detach_reset``: if True the reset does not carry gradient (the spike is a constant in
+      it), as in snnTorch and Norse's recurrent cells; SpikingJelly's default is False.
+    - ``compare``: ``">="`` fires when ``H - v_threshold >= 0`` (SpikingJelly), ``">"`` only
+      above it (snnTorch, Norse, NIR). Default ``">="``.
+    - ``surrogate``: the derivative used for ``dS/dH`` in backward. Default
+      ``Sigmoid(alpha=4)`` (SpikingJelly's default).
 
-    A subclass adds its charge: ``leak_rate()`` (``k``), ``decay_input`` and
-    ``leak_rate_gradient``. Backward returns ``params["v_threshold"]``.
+    A subclass adds its charge (refsnn.neurons.dynamics): ``leak_rate()`` (``k``),
+    ``decay_input`` and ``leak_rate_gradient``. Backward returns ``params["v_threshold"]``.
     """
 
     kind = binary

@@ -9,13 +9,8 @@ from refsnn.neurons.binary import BinaryNeuron
 
 @dataclass(frozen=True, kw_only=True)
 class IF(BinaryNeuron):
-    """Integrate-and-fire: ``H[t] = V[t-1] + X[t]``, then fire and reset (see ``BinaryNeuron``).
-
-    Source: SpikingJelly 2.0.0 ``IFNode`` (activation_based/neuron/integrate_and_fire.py; charge
-    in _ops/if_/reference.py). It is the LIF charge ``H = V - (V - v_rest) k + X`` with ``k = 0``
-    and is computed as exactly that, which is bit-identical to ``V + X``.
-    Parameters and defaults: those of ``BinaryNeuron`` only.
-    """
+    """Integrate-and-fire: the charge of refsnn.neurons.dynamics with ``k = 0`` (no leak) and
+    the binary spike. Parameters: those of ``BinaryNeuron`` only."""
 
     def leak_rate(self) -> float:
         return 0.0

@@ -26,17 +26,8 @@ an OR of flags computed in the input dtype (:func:`_nonfinite`), not an int64 co
 per-chunk sums of the per-neuron float64 parameter sums use :func:`_lane_sum` (``a.sum()``
 is one serial chain of additions, a fifth of the backward's time at [8, 32768]).
 
-Agreement with the reference (tested in spec_tests/test_kernels.py):
-
-- forward: bit for bit (the same IEEE operations in the same order);
-- backward: bit for bit (float32 and float64) for the binary, multi-level and ternary spikes
-  with surrogates without transcendental functions, otherwise within a few ulps per element:
-  the kernels' ``exp`` (within 0.70 ulp in float64, 0.77 in float32:
-  spec_tests/test_fastexp.py) and NumPy's ``np.exp`` (0.72 and 2.5 ulp measured) can round
-  differently, and in float32 the MT-SNN kind (kinds/mtsnn.py) can differ by an ulp or so: Numba
-  gives its ``fire_grad`` one return type for both modes, float64 (the cascade's residuals
-  are float64), so the parallel mode's dO/dH is float64 here and float32 in the reference;
-  the scalar parameter gradients are summed per chunk, in another order.
+Agreement with the reference: the bounds and their reasons are the ``kernels_*`` entries of
+:mod:`refsnn.tolerances` (rendered in docs/semantics.md), asserted by spec_tests/test_kernels.py.
 """
 
 from __future__ import annotations
@@ -52,7 +43,8 @@ from numba.extending import register_jitable
 from refsnn import fastexp, literals
 from refsnn.neurons import dynamics
 
-CHUNK = 4096  # neurons per parallel task; two local buffers of CHUNK floats stay in L1/L2
+CHUNK = 4096  # neurons per parallel task; its local buffers (forward: the membrane; backward:
+# the carried gradient, dO/dH and three float64 sums) of CHUNK floats each stay in L1/L2
 LANES = 16  # partial sums of _lane_sum: two AVX-512 registers of float64
 
 

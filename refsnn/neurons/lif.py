@@ -10,22 +10,15 @@ from refsnn.neurons.binary import BinaryNeuron
 
 @dataclass(frozen=True, kw_only=True)
 class LIF(BinaryNeuron):
-    """Leaky integrate-and-fire with membrane time constant ``tau`` (in steps).
+    """Leaky integrate-and-fire: the charge of refsnn.neurons.dynamics with ``k = 1/tau`` and
+    the binary spike. Parameters, besides ``BinaryNeuron``'s:
 
-    Charge, with ``k = 1/tau`` and ``v_rest = v_reset`` (0 with a soft reset):
+    - ``tau``: the membrane time constant in steps, >= 1 (so that the decay factor ``1 - k``
+      lies in [0, 1]); ``+inf`` gives ``k = 0``, which with ``decay_input=False`` reproduces
+      IF bit for bit (with ``decay_input=True`` it gives ``H = V``: the input is ignored).
+      Default 2.0 (SpikingJelly).
+    - ``decay_input``: which charge form. Default True (SpikingJelly).
 
-        decay_input=True:   H[t] = V[t-1] + (X[t] - (V[t-1] - v_rest)) k
-        decay_input=False:  H[t] = V[t-1] - (V[t-1] - v_rest) k + X[t]
-
-    then fire and reset as in ``BinaryNeuron``. Source: SpikingJelly 2.0.0 ``LIFNode``
-    (activation_based/neuron/lif.py; charge in _ops/lif/reference.py). SpikingJelly divides by
-    ``tau``; refsnn multiplies by ``k = 1/tau`` (rounded once to the input dtype), so the two
-    can differ in the last bit. The second form is snnTorch's ``Leaky`` with ``beta = 1 - k``
-    (and ``v_rest = 0``).
-
-    tau: >= 1 (so that the decay factor ``1 - k`` lies in [0, 1]); ``+inf`` gives ``k = 0`` and
-        reproduces IF bit for bit. Default 2.0 (SpikingJelly).
-    decay_input: default True (SpikingJelly).
     Backward returns ``params = {"tau": dL/dtau}`` (``dk/dtau = -1/tau^2``).
     """
 

@@ -11,19 +11,13 @@ from refsnn.neurons.binary import BinaryNeuron
 
 @dataclass(frozen=True, kw_only=True)
 class PLIF(BinaryNeuron):
-    """Parametric LIF: the LIF charge with ``k = 1/tau = sigmoid(w)`` and ``w`` learnable.
+    """Parametric LIF: the charge of refsnn.neurons.dynamics with ``k = 1/tau = sigmoid(w)``,
+    ``w`` learnable, and the binary spike. Parameters, besides ``BinaryNeuron``'s:
 
-        decay_input=True:   H[t] = V[t-1] + (X[t] - (V[t-1] - v_rest)) sigmoid(w)
-        decay_input=False:  H[t] = V[t-1] - (V[t-1] - v_rest) sigmoid(w) + X[t]
+    - ``w``: any finite real. Default 0.0, i.e. ``tau = 2`` (SpikingJelly's ``init_tau=2.0``);
+      use ``PLIF.from_tau`` to start from a time constant.
+    - ``decay_input``: which charge form. Default True (SpikingJelly).
 
-    then fire and reset as in ``BinaryNeuron``. Sources: Fang et al., "Incorporating Learnable
-    Membrane Time Constant to Enhance Learning of Spiking Neural Networks", ICCV 2021 (one ``w``
-    per layer); SpikingJelly 2.0.0 ``ParametricLIFNode`` (activation_based/neuron/plif.py, charge
-    in _ops/plif/reference.py), which initialises ``w = -ln(init_tau - 1)``.
-
-    w: any finite real. Default 0.0, i.e. ``tau = 2`` (SpikingJelly's ``init_tau=2.0``); use
-        ``PLIF.from_tau`` to start from a time constant.
-    decay_input: default True (SpikingJelly).
     Backward returns ``params = {"w": dL/dw}`` (``dk/dw = k (1 - k)``).
     """
 

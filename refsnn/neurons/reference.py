@@ -2,7 +2,7 @@
 
 One plain loop over time, vectorised over neurons, for every neuron: the charge of
 :mod:`refsnn.neurons.dynamics`, then the fire and reset of the neuron's spike kind (e.g.
-:mod:`refsnn.neurons.binary`). Nothing is fused or reordered for speed; the Numba kernels of
+:mod:`refsnn.neurons.kinds.binary`). Nothing is fused or reordered for speed; the Numba kernels of
 :mod:`refsnn.neurons.kernels` must reproduce these results.
 
 ``c`` is a :class:`refsnn.neurons.base.Charge` (leak rate ``k``, ``v_rest``, ``decay_input``),

@@ -16,35 +16,18 @@ from refsnn.surrogates import Rectangular
 
 @dataclass(frozen=True, kw_only=True)
 class Ternary(WrappedNeuron):
-    """Spikes in {-1, 0, +1} times a trainable per-layer amplitude ``a``.
+    """Spikes in {-1, 0, +1} times a trainable per-layer amplitude ``a``: the charge of
+    ``neuron`` and the ternary spike (refsnn.neurons.kinds.ternary: equations, sources,
+    choices). Parameters, besides ``neuron`` (``WrappedNeuron``):
 
-    Per step, with the charge of ``neuron`` (IF, LIF or PLIF) and ``v_th = neuron.v_threshold``:
+    - ``amplitude``: ``a`` > 0, one scalar per layer. Default 1.0 (the authors' released value).
+    - ``surrogate_centre``: ``"thresholds"`` (default, SpikingJelly) or ``"zero"`` (the
+      authors' code).
+    - ``neuron``: its ``v_reset`` must lie strictly between ``-v_threshold`` and
+      ``v_threshold``.
 
-        H[t] = charge(V[t-1], X[t])
-        S[t] = Heaviside(H[t] - v_th) - Heaviside(-H[t] - v_th)     (compare: >= or >, both)
-        O[t] = a S[t]                                               (the emitted spike)
-        V[t] = |S| v_reset + (1 - |S|) H    (hard)   or   H - S v_th   (soft, v_reset=None)
-
-    BPTT: ``dO/dH = a (g(H - v_th) + g(-H - v_th))``, the surrogate at each threshold
-    (SpikingJelly 2.0.0 ``TernaryIFNode``/``TernaryLIFNode``, activation_based/neuron/
-    ternary.py), or with ``surrogate_centre="zero"`` one window ``a g(H)`` over the whole step
-    (the authors' code: a straight-through estimator on ``clamp(mem / V_th, -1, 1)``,
-    github.com/yfguo91/Ternary-Spike models/spike_layer.py, ``spike_activation``). The hard reset
-    is differentiable through ``|S|`` (``d|S|/dS = sign(S)``) unless ``detach_reset``. Backward
-    returns ``params["v_threshold"]`` and ``params["amplitude"] = sum dL/dO S``.
-
-    Sources: Guo et al., "Ternary Spike: Learning Ternary Spikes for Spiking Neural Networks",
-    AAAI 2024 (arXiv 2312.06372), Eqs. (9)-(10) and the trainable amplitude of Eqs. (15)-(16)
-    as cited by SpikingJelly's ternary module; the equation text itself was not reachable here.
-    The authors' released neuron (spike_layer.py ``mem_update``/``LIFAct``) charges
-    ``u = 0.25 u + x``, fires at ``|u| >= 0.5`` (``V_th = 1`` with a 0.5 cut), resets hard to 0
-    and multiplies by the amplitude *after* the reset: :meth:`official` builds that neuron.
-    Where the sources are silent: the amplitude is one scalar per layer (the paper's "a in
-    R^(1x1x1)"; the code's per-channel variant is commented out), initialised to 1.0.
-
-    amplitude: > 0. Default 1.0.
-    surrogate_centre: ``"thresholds"`` (default, SpikingJelly) or ``"zero"`` (authors' code).
-    neuron: its ``v_reset`` must lie strictly between ``-v_th`` and ``v_th``.
+    Backward returns ``params["v_threshold"]``, ``params["amplitude"]`` and the charge's
+    (``tau`` or ``w``).
     """
 
     amplitude: float = 1.0
@@ -64,14 +47,11 @@ class Ternary(WrappedNeuron):
 
     @classmethod
     def official(cls, amplitude: float = 1.0) -> Ternary:
-        """The authors' neuron (spike_layer.py @ 2aca587): ``u = 0.25 u + x``, thresholds
-        +-0.5 (inclusive), hard reset to 0 (gradient attached), STE window ``|u| <= 1``.
-
-        ``0.25 u + x`` is LIF with ``decay_input=False`` and ``1 - 1/tau = 0.25``; refsnn
-        computes it as ``u - u * 0.75 + x``, which can differ from ``0.25 u + x`` in the last
-        bit. The STE ``clamp(u, -1, 1)`` has derivative 1 on ``|u| <= 1``: the canonical
-        rectangular surrogate with alpha 0.5, scale 2 (which excludes ``|u| = 1`` itself).
-        """
+        """The authors' neuron (spike_layer.py @ 2aca587): ``u = 0.25 u + x``, i.e. LIF with
+        ``decay_input=False`` and ``1 - 1/tau = 0.25``; thresholds +-0.5 (inclusive); hard
+        reset to 0 (gradient attached); and their STE, derivative 1 on ``|u| <= 1``: the
+        canonical rectangular surrogate with alpha 0.5, scale 2 (which excludes ``|u| = 1``
+        itself), centred at zero."""
         neuron = LIF(tau=4.0 / 3.0, decay_input=False, v_threshold=0.5, v_reset=0.0,
                      surrogate=Rectangular(alpha=0.5, scale=2.0))
         return cls(neuron=neuron, amplitude=amplitude, surrogate_centre="zero")

@@ -13,9 +13,9 @@ from refsnn.surrogates import Surrogate
 class WrappedNeuron(Neuron):
     """A neuron whose spike kind is its own but whose everything else is ``neuron``'s.
 
-    neuron: an IF, LIF or PLIF giving the charge (``tau``/``w``, ``decay_input``), the base
-        threshold ``v_threshold``, the reset (``v_reset``, None = soft), ``compare``,
-        ``surrogate`` and ``detach_reset``.
+    - ``neuron``: an IF, LIF or PLIF giving the charge (``tau``/``w``, ``decay_input``), the
+      base threshold ``v_threshold``, the reset (``v_reset``, None = soft), ``compare``,
+      ``surrogate`` and ``detach_reset``. Required.
     """
 
     neuron: BinaryNeuron

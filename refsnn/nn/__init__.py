@@ -13,8 +13,7 @@ layers applied to every step and the neurons (:class:`NeuronLayer`) over time.
     optimizer.step()                                 # SGD / Adam on net.parameters()
 """
 
-from refsnn.nn import encoding, readout, schedule
-from refsnn.nn import loss as losses
+from refsnn.nn import encoding, losses, readout, schedule
 from refsnn.nn.batchnorm import BatchNorm, fold_batchnorm
 from refsnn.nn.conv import Conv2d
 from refsnn.nn.dropout import Dropout

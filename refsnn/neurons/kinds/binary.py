@@ -1,11 +1,17 @@
 """The single-threshold binary spike of IF / LIF / PLIF: fire, reset and their derivatives.
 
-    fire:   S = Heaviside(H - v_th)               (Heaviside(0) = 1 iff compare is ">=")
-    reset:  V = H - S v_th                        (soft)
-            V = S v_reset + (1 - S) H             (hard; SpikingJelly _ops/reset.py)
-    dS/dH = g(H - v_th),  dS/dv_th = -g(H - v_th)  (g: the surrogate)
+With ``v_th = v_threshold`` and ``g(u) = scale g0(u, alpha)``, the surrogate:
 
-A spike kind: see refsnn/neurons/kinds/__init__.py for the contract.
+    fire:   S = Heaviside(H - v_th)               (Heaviside(0) = 1 iff compare is ">=")
+    reset:  V = H - S v_th                        (soft: v_reset is None)
+            V = S v_reset + (1 - S) H             (hard)
+    dS/dH = g(H - v_th),  dS/dv_th = -g(H - v_th)
+    reset:  soft dV/dH = 1, dV/dS = -v_th, dV/dv_th = -S;  hard dV/dH = 1 - S,
+            dV/dS = v_reset - H  (S is a constant in the reset with detach_reset)
+
+Source: SpikingJelly 2.0.0, activation_based/neuron/base_node.py (``BaseNode``:
+``neuronal_fire``, ``neuronal_reset``; the hard reset's form from _ops/reset.py). A spike
+kind: see refsnn/neurons/kinds/__init__.py for the contract.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ With the threshold ``v_th``, ``D = levels`` and the thresholds ``v_th, 2 v_th, .
             i v_th is representable)
     reset:  V = H - O v_th                               (soft)
             V = f v_reset + (1 - f) H,   f = min(O, 1)   (hard)
-    dO/dH, by ``derivative`` (g = scale g0(u, alpha), the neuron's surrogate; m = (D+1) v_th/2):
+    dO/dH, by derivative (g = scale g0(u, alpha), the neuron's surrogate; m = (D+1) v_th/2):
         0 "sum":        sum_i g(H - i v_th)                 dO/dv_th = -sum_i i g(H - i v_th)
         1 "ramp":       (1/v_th) 1[1/2 <= H/v_th <= D+1/2]  dO/dv_th = -(H/v_th) dO/dH
         2 "stretched":  g((H - m) / D)                      dO/dv_th = -(D+1)/2 dO/dH
@@ -20,12 +20,49 @@ With the threshold ``v_th``, ``D = levels`` and the thresholds ``v_th, 2 v_th, .
     (d min(O, 1)/dO is taken as 1 at the kink O = 1, its left derivative: the binary neuron's
     dV/dS = v_reset - H at S = 1, so that D = 1 is the binary neuron in backward too).
 
-With D = 1, "sum" and "stretched" are the binary kind (refsnn/neurons/kinds/binary.py)
-operation for operation, in both backends. For that, and for NumPy and Numba to round alike,
-every constant is a float of the input dtype: ``m`` and ``D`` are the ``Params`` fields ``mid``
-and ``span``, and the integer weights (i, (D+1)/2) are built from ``one = v_th / v_th``
-(exactly 1), since Numba promotes an int or a float literal times float32 to float64 while
-NumPy keeps float32. A spike kind: see refsnn/neurons/kinds/__init__.py.
+So with ">=" ``O = clip(floor(H / v_th), 0, D)``, and with ">" ``O = clip(ceil(H / v_th) - 1, 0,
+D)`` (exactly when every ``i v_th`` is representable, e.g. ``v_th = j/64``). The emitted value
+is the level ``O``, not ``O v_th`` (the next layer's weights absorb ``v_th``). A soft reset
+removes ``O v_th``, at most ``D v_th`` per step (above that the membrane keeps the excess); a
+hard reset sets ``v_reset`` whatever the level. "ramp" is the straight-through derivative of the
+line through the midpoints of the staircase's risers; it is parameter-free (the surrogate's
+alpha and scale are unused). "stretched" is one surrogate kernel stretched over the whole
+staircase and centred on its middle.
+
+With D = 1 the neuron is its base neuron bit for bit, forward and (for "sum" and "stretched")
+backward, in both backends, and in the smooth mode with a soft reset (with a hard one ``min(O,
+1)`` clips a smooth spike above 1, which the binary neuron's ``O v_reset + (1 - O) H`` does
+not): "sum" and "stretched" are then the binary kind (refsnn/neurons/kinds/binary.py) operation
+for operation. For that, and for NumPy and Numba to round alike, every constant is a float of
+the input dtype: ``m`` and ``D`` are the ``Params`` fields ``mid`` and ``span``, and the integer
+weights (i, (D+1)/2) are built from ``one = v_th / v_th`` (exactly 1), since Numba promotes an
+int or a float literal times float32 to float64 while NumPy keeps float32.
+
+Caution: with an attached soft reset the gradient carried from ``V[t]`` to ``V[t-1]`` is
+multiplied by ``(1 - k)(1 - v_th dO/dH)`` each step; where ``v_th dO/dH > 2`` ("sum" with a wide
+surrogate and several levels, e.g. straight-through with D = 3) it grows geometrically with T.
+``detach_reset=True`` (or a narrower surrogate) avoids it.
+
+Source: C. Xu, Y. Liu, Y. Yang, "Direct Training via Backpropagation for Ultra-low Latency SNNs
+with Multi-threshold", arXiv 2112.07426 (2021); journal version with D. Chen, Symmetry
+14(9):1933 (2022), doi:10.3390/sym14091933. Only the abstract (arxiv.org/abs/2112.07426) was
+available to us. What is sourced: a "multi-threshold LIF" model that increases the information
+carried by each spike, "three approximated derivatives" for the spike activity, and training at
+1-2 time steps. Everything else is refsnn's choice, not the paper's: the thresholds at multiples
+of ``v_th``, the integer output, both resets (the natural generalisations of SpikingJelly's; for
+D = 1 they are the binary neuron's), the charge (any IF/LIF/PLIF; the paper's leak form is
+unknown), ``levels=2`` by default (the smallest that is multi-threshold; the paper's D is
+unknown), and the three derivatives, which are the three natural families for a staircase (a
+surrogate per step, one straight-through line, one stretched kernel), not the paper's three,
+whose formulas we could not read.
+
+Related: SpikingJelly 2.0.0 ``ILIFNode`` (activation_based/neuron/ilif.py) emits
+``round(clip(H/v_th, 0, D))``, i.e. its thresholds sit at ``(i - 1/2) v_th``, not ``i v_th``,
+with the soft reset ``V = H - C v_th`` and a straight-through estimator on ``[0, D]``
+(``surrogate.MultiLevelSpikeCount``); "ramp" is that estimator moved to this staircase, whose
+risers are half a threshold to the right.
+
+A spike kind: see refsnn/neurons/kinds/__init__.py for the contract.
 """
 
 from __future__ import annotations
