@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from refsnn.conformance.cases import surrogate_id
-from refsnn.conformance.inputs import Inputs
+from refsnn.cases.conformance import surrogate_id
+from refsnn.cases.inputs import Inputs
 from refsnn.fuzz.draw import gain
 from refsnn.neurons import IF, LIF, MTNeuron, MultiThreshold, Neuron, Ternary
 

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import HypothesisWarning, NoSuchExample
 
 from refsnn import IF, LIF, PLIF
-from refsnn.conformance.cases import CASES, SURROGATE_CASES, binary_neurons
+from refsnn.cases.conformance import binary_neurons
+from refsnn.conformance.cases import CASES, SURROGATE_CASES
 from refsnn.conformance.compare import run_case, run_surrogate_case
 from refsnn.conformance.expectations import matching
 from refsnn.spec.strategies import dyadic, inputs

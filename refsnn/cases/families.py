@@ -31,8 +31,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from refsnn.golden.cases import Case, _dtypes, build
-from refsnn.golden.draws import Draw
+from refsnn.cases.case import Case
+from refsnn.cases.grid import _dtypes, build
+from refsnn.cases.inputs import Draw
 from refsnn.neurons import Neuron
 from refsnn.surrogates import (
     Arctan,
