@@ -85,7 +85,6 @@ derivatives to 1e-9, far above the last-bit noise of another operation order and
 difference of convention (a float32 step anywhere shows up as 1e-8 to 1e-7)."""
 
 
-
 @dataclass(frozen=True)
 class Rounding:
     """A golden bound, ``atol = step_eps * eps * scale + shift * S`` (rtol 0): ``scale`` is what

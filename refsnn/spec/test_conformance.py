@@ -2,10 +2,11 @@
 
 ``python -m pytest --pyargs refsnn.spec --target NAME`` (or ``REFSNN_TARGET``; default
 ``refsnn``, i.e. refsnn's own kernels through the public target protocol). Every case of
-refsnn/conformance/cases.py runs through the target (refsnn.targets.load) and is compared with
-refsnn's NumPy reference: spikes exactly, membranes and gradients within the float64 tolerances
-of refsnn/conformance/compare.py. A case the target cannot express is skipped with the target's
-reason. Known disagreements are listed, with their size and reason, in the expectations file
+the case table's conformance family (refsnn/cases/conformance.py) runs through the target
+(refsnn.targets.load) and is compared with refsnn's NumPy reference: spikes exactly, membranes
+and gradients within the float64 tolerances of refsnn.tolerances.CONFORMANCE. A case the
+target cannot express is skipped with the target's reason. Known disagreements are listed, with
+their size and reason, in the expectations file
 (``--expectations``; a built-in target's is refsnn/spec/expectations/<name>.txt); a listed case
 is an xfail that must still disagree.
 
