@@ -119,12 +119,13 @@ def _axes_cases(model: str, prefix: str, params: dict, surrogate, draw: Draw) ->
             settings = ", ".join(f"{key}={value!r}" for key, value in params.items())
             text = (f"grid: {model}({settings}), {surrogate.name} surrogate, {reset} reset, "
                     f"reset gradient {detach}")
-            found += _dtypes(stem, text, neuron, GRID_SHAPE, draw, varied=True)
+            found += per_dtype(stem, text, neuron, GRID_SHAPE, draw, varied=True)
     return found
 
 
-def _dtypes(stem: str, description: str, neuron: Neuron, shape: tuple, draw: Draw,
-            dtypes: tuple[str, ...] = DTYPES, **flags) -> list[Case]:
+def per_dtype(stem: str, description: str, neuron: Neuron, shape: tuple, draw: Draw,
+              dtypes: tuple[str, ...] = DTYPES, **flags) -> list[Case]:
+    """One case per dtype, named ``<stem>_<dtype>`` (every dtype starts from the same draw)."""
     return [Case(f"{stem}_{dtype}", description, neuron, dtype, shape, draw, **flags)
             for dtype in dtypes]
 
@@ -164,8 +165,8 @@ def _model_edges(model: str) -> list[Case]:
 
 def _edge(slug: str, model: str, text: str, neuron: Neuron, shape: tuple, draw: Draw,
           **flags) -> list[Case]:
-    return _dtypes(f"edge_{slug}_{model.lower()}", f"{model}: {text}", neuron, shape, draw,
-                   **flags)
+    return per_dtype(f"edge_{slug}_{model.lower()}", f"{model}: {text}", neuron, shape, draw,
+                     **flags)
 
 
 def _lif_edges() -> list[Case]:
@@ -180,9 +181,9 @@ def _lif_edges() -> list[Case]:
                lif(tau=1.0, v_reset=-0.25), GRID_SHAPE, Draw(-0.5, 2.0)),
         *_edge("long", "LIF", "T = 1000, two neurons, tau = 3, soft reset",
                lif(tau=3.0, v_reset=None), (1000, 2), Draw(-0.5, 3.0)),
-        *_dtypes("edge_long_if", "IF: T = 1000, one neuron, soft reset, compare '>'. float64 "
-                 "only: without a leak a float32 rounding error is never forgotten, and the "
-                 "bound on what it may accumulate over 1000 steps exceeds the margin of almost "
-                 "every draw", if_(v_reset=None, compare=">"), (1000, 1), Draw(-0.5, 1.5),
-                 ("float64",)),
+        *per_dtype("edge_long_if", "IF: T = 1000, one neuron, soft reset, compare '>'. "
+                   "float64 only: without a leak a float32 rounding error is never forgotten, "
+                   "and the bound on what it may accumulate over 1000 steps exceeds the margin "
+                   "of almost every draw", if_(v_reset=None, compare=">"), (1000, 1),
+                   Draw(-0.5, 1.5), ("float64",)),
     ]

@@ -44,7 +44,7 @@ class Inputs(NamedTuple):
     grad_v: np.ndarray
 
 
-def v_threshold(neuron: Neuron) -> float:
+def base_threshold(neuron: Neuron) -> float:
     """The neuron's base threshold (a wrapped neuron's is its charge neuron's)."""
     return (neuron.neuron if isinstance(neuron, WrappedNeuron) else neuron).v_threshold
 
@@ -116,14 +116,14 @@ def _to_v0(neuron: Neuron, units: np.ndarray) -> np.ndarray:
     """The initial membrane ``units`` thresholds (an MTNeuron's: below its lowest threshold
     by as much)."""
     shift = min(neuron.thresholds) - 1.0 if isinstance(neuron, MTNeuron) else 0.0
-    return (units + shift) * v_threshold(neuron)
+    return (units + shift) * base_threshold(neuron)
 
 
 def _to_input(neuron: Neuron, u: np.ndarray) -> np.ndarray:
     """The input whose charge increment is ``u`` thresholds (exact for gains 1, 1/2, 1/4)."""
     k, _, decay_input = neuron.charge_params()
     gain = k if decay_input else 1.0
-    return u * v_threshold(neuron) / gain
+    return u * base_threshold(neuron) / gain
 
 
 def drive(neuron: Neuron, rng: np.random.Generator, shape: tuple) -> tuple:

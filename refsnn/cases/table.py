@@ -18,8 +18,8 @@ FAMILIES: dict[str, Callable[[], list[Case]]] = {
     "window": families.windows, "options": families.options, "rounding": families.rounding,
     "conformance": conformance.conformance,
 }
-"""Family name -> its cases, in table order (the golden manifest's order: grid, edge, exact,
-window, options, rounding)."""
+"""Family name -> its cases, in table order (the golden manifest sorts its entries by name;
+conformance reports keep this order)."""
 
 
 @cache
