@@ -7,7 +7,7 @@ Architectures (:data:`ARCHITECTURES`), on a run ``x[T, B, ...]``:
           -> AvgPool2d(2) -> Flatten -> Linear(64, 5)
 
 A case id reads ``net-<arch>-<neuron>-f64/<draw>/<seed>``, e.g.
-``net-mlp-lif-decay-soft-ge-f64/dyadic/0``, the neuron part as in refsnn.conformance.cases
+``net-mlp-lif-decay-soft-ge-f64/dyadic/0``, the neuron part as in refsnn.cases.conformance
 (model, charge form, reset, compare, ``-detached``, ``~surrogate``). Two kinds of draw decide how
 a weight product that could move a membrane across a threshold by rounding is handled:
 
