@@ -44,13 +44,19 @@ def _per_dtype(make) -> dict:
 
 EXACT = "the same IEEE operations in the same order"
 
+STEP_EPS = 4.0
+"""One time step's rounding, in ``eps`` times the step's largest operand: its four or so
+operations (charge, compare, reset), each correctly rounded. The constant of the
+``kernels_backward`` and ``float32_vs_float64`` bounds and of the golden error model
+(:data:`GOLDEN`)."""
+
 TABLE: dict[str, dict[np.dtype, Tolerance]] = {
     "kernels_forward": _per_dtype(lambda e: Tolerance(0.0, 0.0, EXACT)),
     "kernels_backward_exact": _per_dtype(lambda e: Tolerance(
         0.0, 0.0, "surrogates without exp, tanh, arctan or erf: the same operations in the "
         "same precision (constants are refsnn.literals.weak, of the input's dtype)")),
     "kernels_backward": _per_dtype(lambda e: Tolerance(
-        0.0, 4 * e, "the reference's np.exp and the kernels' refsnn.fastexp.exp can round "
+        0.0, STEP_EPS * e, "the reference's np.exp and the kernels' refsnn.fastexp.exp can round "
         "differently (their accuracy: refsnn/fastexp.py); in float32 the MT-SNN kind's dO/dH "
         "is float64 in the kernels (Numba gives its fire_grad one return type for both modes, "
         "float64, as the cascade's residuals are) and float32 in the reference; a carried "
@@ -68,7 +74,7 @@ TABLE: dict[str, dict[np.dtype, Tolerance]] = {
     "torch_autograd": {np.dtype(np.float64): Tolerance(
         1e-10, 1e-12, "the same mathematics in another operation order")},
     "float32_vs_float64": {np.dtype(np.float32): Tolerance(
-        0.0, 4 * eps(np.float32), "float32 rounding of each step's four or so operations, "
+        0.0, STEP_EPS * eps(np.float32), "float32 rounding of each step's four or so operations, "
         "carried to the next step", scaled="(1 + max |H| + max |x|) * t")},
 }
 """Comparison -> dtype -> bound. A comparison that lists one dtype is made in that dtype only."""
@@ -80,6 +86,35 @@ CONFORMANCE: dict[str, float] = {"spikes": 0.0, "h": 1e-12, "v": 1e-12, "grad": 
 peer may divide by ``tau`` where refsnn multiplies by ``1/tau``); gradients and surrogate
 derivatives to 1e-9, far above the last-bit noise of another operation order and far below any
 difference of convention (a float32 step anywhere shows up as 1e-8 to 1e-7)."""
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """A golden bound, ``atol = step_eps * eps * scale + shift * S`` (rtol 0): ``scale`` is what
+    one step's rounding is relative to, times how it carries over the steps; ``S`` is the
+    quantity's measured change when every membrane moves by the membrane tolerance."""
+
+    step_eps: float
+    shift: float
+    scale: str
+    why: str
+
+
+GOLDEN: dict[str, Rounding] = {
+    "membranes": Rounding(STEP_EPS, 0.0, "A M: A = sum_{j<T} (1 - k)^j (T for IF), M = 1 + "
+                          "max|x| + max|h|", "a step rounds by at most about STEP_EPS eps M and "
+                          "an error is carried to the next step times dH/dV = 1 - k"),
+    "gradients": Rounding(STEP_EPS, 2.0, "T G: G the largest upstream or computed gradient",
+                          "the kernels_backward bound, plus twice the change a membrane "
+                          "within its tolerance causes through the surrogate's slope"),
+    "parameter_gradients": Rounding(STEP_EPS, 2.0, "T N G M |dk/dp|: a sum of T N terms of "
+                                    "about G M, times the leak rate's chain factor",
+                                    "each term rounds like a gradient, plus twice the "
+                                    "parameter gradient's own measured change"),
+}
+"""The golden vectors' per-case bounds by output group, each derived on the case by the error
+model of :mod:`refsnn.golden.tolerances` (an exact case's membrane bound is 0, and so is a
+gradient that rounds nowhere)."""
 
 
 def tolerance(comparison: str, dtype: type | np.dtype = np.float64) -> Tolerance:

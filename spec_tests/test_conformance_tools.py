@@ -13,10 +13,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from refsnn import LIF, targets
+from refsnn import targets
 from refsnn.cli import main
 from refsnn.conformance import compare, expectations, report
-from refsnn.conformance.cases import ALL_IDS, CASES, SURROGATE_CASES, Case
+from refsnn.conformance.cases import ALL_IDS, CASES, SURROGATE_CASES
 from refsnn.conformance.compare import Mismatch, Outcome
 from refsnn.conformance.network_cases import NETWORK_CASES
 from refsnn.targets import refsnn_numpy
@@ -39,12 +39,12 @@ def test_reference_target_passes_every_case():
 
 def test_ids_are_unique_and_name_their_generator():
     assert len(set(ALL_IDS)) == len(ALL_IDS)
-    assert all(case.id.split("/")[1] == case.inputs for case in CASES)
+    assert all(case.id.split("/")[1] == case.draw.name for case in CASES)
 
 
 def test_grid_inputs_hit_the_threshold_exactly():
     """The grid generator really exercises the compare convention."""
-    case = Case("grid", LIF(tau=2.0), "grid", 0)
+    case = next(case for case in CASES if case.id == "LIF-decay-hard-ge/grid/0")
     trace = case.neuron.forward(case.data().x, case.data().v0, backend="numpy")
     assert np.any(trace.h == case.neuron.v_threshold)
 

@@ -1,11 +1,9 @@
 """Run a conformance case through a target and compare it with the NumPy reference.
 
 Every quantity is compared by its *error*, ``max |target - reference| / max(1, max |reference|)``
-(absolute below 1, relative above), against the float64 tolerances of ``TOLERANCES``. Spikes must
-agree exactly; the membranes to 1e-12 (a peer may divide by ``tau`` where refsnn multiplies by
-``1/tau``); gradients to 1e-9, far above the last-bit noise of another operation order and far
-below any difference of convention (a float32 step anywhere in the chain shows up as 1e-8 to
-1e-7).
+(absolute below 1, relative above), against the float64 bound of ``refsnn.tolerances.CONFORMANCE``
+(the one tolerance module, where each bound's reason is stated): spikes exactly, membranes,
+gradients and surrogate derivatives to fixed bounds.
 """
 
 from __future__ import annotations
@@ -15,12 +13,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from refsnn.cases.inputs import Inputs
 from refsnn.conformance.cases import CASES, SURROGATE_CASES, SURROGATE_X, Case, SurrogateCase
-from refsnn.conformance.inputs import Inputs
 from refsnn.neurons import Neuron
+from refsnn.tolerances import CONFORMANCE
 
-TOLERANCES = {"spikes": 0.0, "h": 1e-12, "v": 1e-12, "grad": 1e-9, "derivative": 1e-9}
-"""Largest allowed error per quantity (every ``grad_*`` shares ``"grad"``)."""
 
 class Mismatch(NamedTuple):
     """A quantity whose error exceeds its tolerance, and where its largest error is."""
@@ -45,8 +42,9 @@ class Outcome(NamedTuple):
 
 
 def tolerance(quantity: str) -> float:
-    """The largest allowed error of a quantity (see TOLERANCES)."""
-    return TOLERANCES["grad" if quantity.startswith("grad_") else quantity]
+    """The largest allowed error of a quantity (refsnn.tolerances.CONFORMANCE; every
+    ``grad_*`` shares ``"grad"``)."""
+    return CONFORMANCE["grad" if quantity.startswith("grad_") else quantity]
 
 
 def error(got: object, want: np.ndarray) -> tuple[float, str]:
@@ -117,7 +115,7 @@ def run_surrogate_case(target: ModuleType, case: SurrogateCase) -> Outcome:
     except NotImplementedError as missing:
         return Outcome(case.id, "unsupported", reason=str(missing))
     err, where = error(got, case.surrogate.derivative(SURROGATE_X))
-    if err <= TOLERANCES["derivative"]:
+    if err <= CONFORMANCE["derivative"]:
         return Outcome(case.id, "pass")
     x = SURROGATE_X[int(where.strip("[]"))]
     return Outcome(case.id, "differs", (Mismatch("derivative", err, f"x={x:.6g}"),))

@@ -7,7 +7,7 @@ Architectures (:data:`ARCHITECTURES`), on a run ``x[T, B, ...]``:
           -> AvgPool2d(2) -> Flatten -> Linear(64, 5)
 
 A case id reads ``net-<arch>-<neuron>-f64/<draw>/<seed>``, e.g.
-``net-mlp-lif-decay-soft-ge-f64/dyadic/0``, the neuron part as in refsnn.conformance.cases
+``net-mlp-lif-decay-soft-ge-f64/dyadic/0``, the neuron part as in refsnn.cases.conformance
 (model, charge form, reset, compare, ``-detached``, ``~surrogate``). Two kinds of draw decide how
 a weight product that could move a membrane across a threshold by rounding is handled:
 
@@ -23,7 +23,7 @@ a weight product that could move a membrane across a threshold by rounding is ha
   by ``MARGIN`` (1e-9 relative) in either direction, so spikes must still agree exactly.
 
 Every draw is also kept only if every spiking layer emits two spike values or more. The draws
-use PCG64's raw stream (refsnn.golden.draws), seeded by the case's stem and attempt, so a case
+use PCG64's raw stream (refsnn.cases.inputs), seeded by the case's stem and attempt, so a case
 is the same on every NumPy. ``surrogate`` defaults to ``sigmoid(4)``.
 """
 
@@ -35,9 +35,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from refsnn.cases.inputs import seed, uniform
 from refsnn.conformance import networks
 from refsnn.golden import tolerances
-from refsnn.golden.draws import seed, uniform
 from refsnn.neurons import IF, LIF, PLIF, MultiThreshold, Neuron, Ternary
 from refsnn.surrogates import Arctan
 

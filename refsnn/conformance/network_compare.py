@@ -25,8 +25,9 @@ from types import ModuleType
 import numpy as np
 
 from refsnn.conformance import networks
-from refsnn.conformance.compare import TOLERANCES, Mismatch, Outcome, compare_all
+from refsnn.conformance.compare import Mismatch, Outcome, compare_all
 from refsnn.conformance.network_cases import NetworkCase
+from refsnn.tolerances import CONFORMANCE
 
 PROTOCOL = ("network_forward", "network_backward")
 
@@ -34,8 +35,8 @@ PROTOCOL = ("network_forward", "network_backward")
 def tolerance(quantity: str) -> float:
     """``spikes_<i>``: exact; ``out_<i>``: as ``h``; ``grad_*``: as the gradients."""
     if quantity.startswith("spikes_"):
-        return TOLERANCES["spikes"]
-    return TOLERANCES["h"] if quantity.startswith("out_") else TOLERANCES["grad"]
+        return CONFORMANCE["spikes"]
+    return CONFORMANCE["h"] if quantity.startswith("out_") else CONFORMANCE["grad"]
 
 
 def unsupported(target: ModuleType, network: networks.Network) -> str | None:

@@ -8,9 +8,10 @@ from pathlib import Path
 from types import ModuleType
 
 import refsnn
-from refsnn.conformance.compare import TOLERANCES, Outcome
+from refsnn.conformance.compare import Outcome
 from refsnn.conformance.expectations import Expectation, verdict
 from refsnn.io import atomic_write
+from refsnn.tolerances import CONFORMANCE
 
 
 def render(target: ModuleType, outcomes: Sequence[Outcome], entries: Sequence[Expectation],
@@ -18,7 +19,7 @@ def render(target: ModuleType, outcomes: Sequence[Outcome], entries: Sequence[Ex
     """The report of ``outcomes`` for ``target``, each judged against ``entries``."""
     lines = [f"# Conformance of {target.VERSION} to the refsnn {refsnn.__version__} spec", "",
              "Generated (do not edit) by", "", f"    {command}", "",
-             "The cases are in `refsnn/conformance/cases.py`; the target protocol, the",
+             "The cases are in `refsnn/cases/conformance.py`; the target protocol, the",
              "comparison and the expectations format in [docs/targets.md](../targets.md).",
              "Error = max |target - reference| / max(1, max |reference|), float64; tolerances:",
              f"{_tolerances()}.", "", summary(outcomes, entries), ""]
@@ -43,7 +44,7 @@ def _by_reason(title: str, counts: Counter) -> list[str]:
 
 def _tolerances() -> str:
     return ", ".join(f"{name} {'exact' if tol == 0 else f'{tol:g}'}"
-                     for name, tol in TOLERANCES.items())
+                     for name, tol in CONFORMANCE.items())
 
 
 def summary(outcomes: Sequence[Outcome], entries: Sequence[Expectation]) -> str:

@@ -24,8 +24,8 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from refsnn.conformance.cases import SINABS, SURROGATES
-from refsnn.conformance.inputs import Inputs
+from refsnn.cases.conformance import SINABS, SURROGATES
+from refsnn.cases.inputs import Inputs
 from refsnn.neurons import IF, LIF, PLIF, MTNeuron, MultiThreshold, Neuron, Ternary
 from refsnn.neurons.kinds import multithreshold
 from refsnn.surrogates import Sigmoid

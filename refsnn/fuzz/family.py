@@ -1,7 +1,7 @@
 """A drawn example's id in the conformance case family, so expectation files apply to it.
 
 ``refsnn fuzz`` names every example ``<neuron>/<inputs>/fuzz`` with the naming of
-refsnn/conformance/cases.py, and judges a disagreement with the same entries
+refsnn/cases/conformance.py, and judges a disagreement with the same entries
 (refsnn.conformance.expectations, matched by id prefix): an entry ``IF-soft-gt/strong/``
 covers a drawn soft-reset IF with ``compare=">"`` on strong inputs, ``IF-`` every IF.
 
@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from refsnn.conformance.cases import surrogate_id
-from refsnn.conformance.inputs import Inputs
+from refsnn.cases.conformance import surrogate_id
+from refsnn.cases.inputs import Inputs
 from refsnn.fuzz.draw import gain
 from refsnn.neurons import IF, LIF, MTNeuron, MultiThreshold, Neuron, Ternary
 

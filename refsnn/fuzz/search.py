@@ -27,9 +27,9 @@ import numpy as np
 from hypothesis import HealthCheck, Verbosity, find, settings
 from hypothesis.errors import FlakyFailure, NoSuchExample, Unsatisfiable
 
+from refsnn.cases.inputs import Inputs
 from refsnn.conformance.compare import Mismatch, Outcome, mismatches, reference
 from refsnn.conformance.expectations import Expectation, matching, verdict
-from refsnn.conformance.inputs import Inputs
 from refsnn.fuzz import draw, family
 from refsnn.neurons import Neuron
 

@@ -39,7 +39,7 @@ import sys
 import numpy as np
 
 from refsnn.conformance import compare
-from refsnn.conformance.inputs import Inputs
+from refsnn.cases.inputs import Inputs
 from refsnn.golden.spec import from_spec
 
 TARGET = {target!r}

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from refsnn.cases import Case
 from refsnn.golden import tolerances
-from refsnn.golden.cases import Case
-from refsnn.golden.draws import seed
 from refsnn.neurons import Neuron
 
 ATTEMPTS = 200
@@ -36,9 +35,8 @@ def run(neuron: Neuron, inputs: dict, backend: str) -> dict[str, np.ndarray]:
 
 def expected(case: Case) -> tuple[dict, dict, dict]:
     """The case's ``(inputs, outputs, tolerances)`` from its first clean draw."""
-    v_threshold = float(case.neuron.kind_params(np.float64).v_threshold)
     for attempt in range(ATTEMPTS):
-        inputs = case.draw.inputs(case.shape, v_threshold, case.dtype, seed(case.stem, attempt))
+        inputs = case.data(attempt)._asdict()
         outputs = run(case.neuron, inputs, backend="numpy")
         membranes = 0.0 if case.exact or case.rounded else tolerances.membrane_atol(
             case.neuron, inputs, outputs)

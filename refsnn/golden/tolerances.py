@@ -32,7 +32,8 @@ membrane, which at a surrogate discontinuity would be a whole surrogate step). A
 array (or group) that the case's float32 and float64 runs give bit for bit rounded nowhere:
 its tolerance is 0.
 
-Each number is rounded up to two significant digits.
+Each number is rounded up to two significant digits. The constants (the ``4`` and the ``2``)
+are those of ``refsnn.tolerances.GOLDEN``, the one tolerance module.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ import numpy as np
 
 from refsnn.golden import thresholds
 from refsnn.neurons import Neuron, Trace
+from refsnn.tolerances import GOLDEN
 
 EDGE_SHIFT = 2.0**-16  # times v_th: far below the v_th/8 grid of an exact case's membranes
 EDGE_JUMP = 0.01
@@ -71,7 +73,7 @@ def membrane_atol(neuron: Neuron, inputs: dict, outputs: dict) -> float:
     k = float(neuron.charge_params()[0])
     carried = steps if k == 0 else (1.0 - (1.0 - k) ** steps) / k
     size = 1.0 + _largest(inputs["x"]) + _largest(outputs["h"])
-    return round_up(4 * _eps(inputs) * carried * size)
+    return round_up(GOLDEN["membranes"].step_eps * _eps(inputs) * carried * size)
 
 
 def gradient_scale(inputs: dict, outputs: dict) -> float:
@@ -126,11 +128,13 @@ def table(neuron: Neuron, inputs: dict, outputs: dict, membranes: float,
     scale = gradient_scale(inputs, outputs)
     size = 1.0 + _largest(x) + _largest(outputs["h"])
     chain = neuron.leak_rate_gradient(1.0)
+    rule, grad_rule = GOLDEN["parameter_gradients"], GOLDEN["gradients"]
     parameters = {name: _atol(0.0 if f"grad_param_{name}" in exact else
-                              4 * eps * steps * neurons * scale * size
-                              * abs(chain.get(name, 1.0)) + 2 * sensitivity[name])
+                              rule.step_eps * eps * steps * neurons * scale * size
+                              * abs(chain.get(name, 1.0)) + rule.shift * sensitivity[name])
                   for name in parameter_names(outputs)}
-    gradients = 4 * eps * steps * scale + 2 * sensitivity["gradients"]
+    gradients = (grad_rule.step_eps * eps * steps * scale
+                 + grad_rule.shift * sensitivity["gradients"])
     return {"spikes": _atol(0.0), "membranes": _atol(membranes),
             "gradients": _atol(0.0 if {"grad_x", "grad_v0"} <= exact else gradients),
             "parameter_gradients": parameters}

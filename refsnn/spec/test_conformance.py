@@ -2,10 +2,11 @@
 
 ``python -m pytest --pyargs refsnn.spec --target NAME`` (or ``REFSNN_TARGET``; default
 ``refsnn``, i.e. refsnn's own kernels through the public target protocol). Every case of
-refsnn/conformance/cases.py runs through the target (refsnn.targets.load) and is compared with
-refsnn's NumPy reference: spikes exactly, membranes and gradients within the float64 tolerances
-of refsnn/conformance/compare.py. A case the target cannot express is skipped with the target's
-reason. Known disagreements are listed, with their size and reason, in the expectations file
+the case table's conformance family (refsnn/cases/conformance.py) runs through the target
+(refsnn.targets.load) and is compared with refsnn's NumPy reference: spikes exactly, membranes
+and gradients within the float64 tolerances of refsnn.tolerances.CONFORMANCE. A case the
+target cannot express is skipped with the target's reason. Known disagreements are listed, with
+their size and reason, in the expectations file
 (``--expectations``; a built-in target's is refsnn/spec/expectations/<name>.txt); a listed case
 is an xfail that must still disagree.
 
@@ -27,7 +28,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import HypothesisWarning, NoSuchExample
 
 from refsnn import IF, LIF, PLIF
-from refsnn.conformance.cases import CASES, SURROGATE_CASES, binary_neurons
+from refsnn.cases.conformance import binary_neurons
+from refsnn.conformance.cases import CASES, SURROGATE_CASES
 from refsnn.conformance.compare import run_case, run_surrogate_case
 from refsnn.conformance.expectations import matching
 from refsnn.spec.strategies import dyadic, inputs

@@ -31,8 +31,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from refsnn.golden.cases import Case, _dtypes, build
-from refsnn.golden.draws import Draw
+from refsnn.cases.case import Case
+from refsnn.cases.grid import build, per_dtype
+from refsnn.cases.inputs import Draw
 from refsnn.neurons import Neuron
 from refsnn.surrogates import (
     Arctan,
@@ -201,11 +202,6 @@ ROUNDING = (
 """The ``rounding`` family (float32 only)."""
 
 
-def families() -> list[Case]:
-    """Every case of the four families."""
-    return exact() + windows() + options() + rounding()
-
-
 def exact() -> list[Case]:
     """Each EXACT setting x compare x soft / hard reset x dtype, every threshold hit."""
     found = []
@@ -214,15 +210,15 @@ def exact() -> list[Case]:
             for reset, v_reset in (("soft", None), ("hard", setting.v_reset)):
                 text = (f"exact: {setting.text}; here compare {compare!r}, {reset} reset; "
                         f"some membrane exactly on every threshold; {EXACT_TEXT}")
-                found += _dtypes(f"exact_{setting.slug}_{slug}_{reset}", text,
-                                 setting.neuron(compare=compare, v_reset=v_reset),
-                                 EXACT_SHAPE, setting.draw, exact=True, every_threshold=True)
+                found += per_dtype(f"exact_{setting.slug}_{slug}_{reset}", text,
+                                   setting.neuron(compare=compare, v_reset=v_reset),
+                                   EXACT_SHAPE, setting.draw, exact=True, every_threshold=True)
     return found
 
 
 def windows() -> list[Case]:
     """Each WINDOWS setting x dtype, both edges of a window hit."""
-    return [case for setting in WINDOWS for case in _dtypes(
+    return [case for setting in WINDOWS for case in per_dtype(
         f"window_{setting.slug}", f"window: {setting.text}; surrogate arguments exactly on a "
         f"left and on a right edge; {EXACT_TEXT}", setting.neuron(), EXACT_SHAPE,
         setting.draw, exact=True, edges=True)]
@@ -230,14 +226,14 @@ def windows() -> list[Case]:
 
 def options() -> list[Case]:
     """Each OPTIONS setting x dtype (random inputs, the usual tolerances)."""
-    return [case for setting in OPTIONS for case in _dtypes(
+    return [case for setting in OPTIONS for case in per_dtype(
         f"options_{setting.slug}", f"options: {setting.text}", setting.neuron(), (10, 4),
         setting.draw, varied=True)]
 
 
 def rounding() -> list[Case]:
     """Each ROUNDING setting in float32, some membrane exactly on the float32 threshold."""
-    return [case for setting in ROUNDING for case in _dtypes(
+    return [case for setting in ROUNDING for case in per_dtype(
         f"rounding_{setting.slug}", f"rounding: {setting.text}; x, v0 multiples of v_th/8 "
         "rounded to float32; each step one correctly rounded operation (membrane tolerance 0), "
         "some membrane exactly on the float32 threshold", setting.neuron(), (10, 4),
