@@ -86,6 +86,10 @@ class Case:
     rounded operation (IF in float32), kept likewise; otherwise the case is kept only if no
     spike changes within the membrane tolerance (and, with ``varied``, the spikes take two
     values or more).
+
+    ``seed``: the string that seeds the draw (empty: the name without its dtype); ``given``:
+    input arrays (of ``x``, ``v0``, ``grad_spikes``, ``grad_v``, in ``dtype``) used instead of
+    the drawn ones; with a given ``x`` there is no clean-draw retry (refsnn.golden.expected).
     """
 
     name: str
@@ -99,6 +103,8 @@ class Case:
     rounded: bool = False
     every_threshold: bool = False
     edges: bool = False
+    seed: str = ""
+    given: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def stem(self) -> str:
