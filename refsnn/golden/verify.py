@@ -2,15 +2,16 @@
 
 The golden set may be in any format of refsnn.golden.formats (npz, hdf5, csv; its manifest
 says which). A results directory holds one ``<case>.npz`` per golden case (or, for a test
-bench, a directory ``<case>/`` of ``<key>.csv`` files in the golden csv format), with that implementation's
-``spikes``, ``h``, ``v``, ``grad_x``, ``grad_v0`` and ``grad_param_<name>`` computed from the
-golden file's inputs. The manifest is validated as a schema and every golden file is checked
-against the manifest's SHA-256 before any result is compared (a golden problem raises
-``GoldenError``: never a pass). A result file is read from its ``.npy`` headers: only those
-output arrays, each after its header showed the golden shape and dtype (big-endian data is
-accepted), so no file can make the verifier decompress or allocate more than the golden arrays
-need; its other arrays are reported as ignored. Each array must then lie within its tolerance
-group's ``atol + rtol |expected|``, element by element.
+bench, a directory ``<case>/`` of ``<key>.csv`` files in the golden csv format), with that
+implementation's ``spikes``, ``h``, ``v``, ``grad_x``, ``grad_v0`` and ``grad_param_<name>``
+computed from the golden file's inputs. The manifest is validated as a schema and every golden
+file is checked against the manifest's SHA-256 before any result is compared (a golden problem
+raises ``GoldenError``: never a pass). A result file is read from its ``.npy`` headers (a csv
+result from its header, after its size): only those output arrays, each after its header
+showed the golden shape and dtype (big-endian data is accepted), so no file can make the
+verifier decompress or allocate more than the golden arrays need; its other arrays are
+reported as ignored. Each array must then lie within its tolerance group's ``atol + rtol
+|expected|``, element by element.
 """
 
 from __future__ import annotations
