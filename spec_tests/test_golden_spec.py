@@ -14,6 +14,12 @@
 from __future__ import annotations
 
 import json
+import re
+import runpy
+import shlex
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -276,3 +282,55 @@ def test_the_api_refuses_bad_arguments():
         refsnn.golden.case(IF(surrogate=Sigmoid()), np.zeros((3, 2)), v0=np.zeros(3), name="a")
     with pytest.raises(ValueError, match=r"^format: expected one of"):
         refsnn.golden.write([], "unused", format="xlsx")
+
+
+# --- docs/golden.md's worked example, as written ---------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "golden.md"
+
+
+def example_blocks() -> list[tuple[str, str]]:
+    """The fenced blocks ``(language, text)`` of the docs' section "Your own cases"."""
+    text = DOCS.read_text()
+    start = text.index("## Your own cases")
+    section = text[start:text.index("\n## ", start + 1)]
+    return re.findall(r"```(\w+)\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_the_docs_worked_example_runs_as_written(tmp_path, monkeypatch, capsys):
+    """Each file of the example (named on its first line) is written as shown, each command
+    run as shown (``refsnn``: in process; ``python``: the script in process; ``cc`` and the
+    C reader: if a C compiler is installed); the verification passes, the C reader reads the
+    csv values exactly, and the "From Python" block runs on an input file of its own."""
+    blocks = example_blocks()
+    monkeypatch.chdir(tmp_path)
+    for _, text in blocks:
+        first = re.match(r"(?:#|/\*) (\S+\.(?:toml|py|c)):", text)
+        if first:
+            Path(first.group(1)).write_text(text)
+    commands = [line for language, text in blocks if language == "sh"
+                for line in text.splitlines()]
+    assert len(commands) == 6
+    for line in commands:
+        words = shlex.split(line)
+        if words[0] == "refsnn":
+            assert main(words[1:]) == 0, line
+        elif words[0] == "python":
+            monkeypatch.setattr(sys, "argv", words[1:])
+            runpy.run_path(words[1], run_name="__main__")
+        elif shutil.which("cc") is None:
+            continue
+        elif words[0] == "cc":
+            subprocess.run(words, check=True)
+        else:
+            printed = subprocess.run(words, check=True, capture_output=True, text=True).stdout
+            golden = manifest.read_csv_file(Path(words[1]).parent, "x", "float32", (100, 128))
+            assert np.array(printed.split(), dtype=np.float32).tobytes() == golden.tobytes()
+    assert "2 passed, 0 failed" in capsys.readouterr().out
+
+    np.save("my_input.npy", np.random.default_rng(0).uniform(0, 1, (20, 3)))
+    python = [text for language, text in blocks if language == "python"
+              and not text.startswith("# my_impl.py")]
+    assert len(python) == 1
+    exec(compile(python[0], "docs/golden.md", "exec"), {})
+    assert manifest.load(Path("my_vectors"))["cases"][0]["name"] == "lif_mine"
