@@ -24,7 +24,7 @@ import numpy as np
 from refsnn.golden import generate
 from refsnn.golden.cases import Case
 from refsnn.golden.draws import Draw
-from refsnn.golden.spec_file import _SAFE_NAME
+from refsnn.golden.manifest import SAFE_NAME
 from refsnn.neurons import Neuron
 
 
@@ -49,7 +49,7 @@ def case(neuron: Neuron, x: np.ndarray, *, grad_spikes: np.ndarray | None = None
     if x.dtype not in (np.float32, np.float64) or x.ndim == 0:
         raise ValueError(f"x: expected a float32 or float64 array [T, ...], got {x.dtype} of "
                          f"shape {list(x.shape)}")
-    if not (isinstance(name, str) and _SAFE_NAME.fullmatch(name)):
+    if not (isinstance(name, str) and SAFE_NAME.fullmatch(name)):
         raise ValueError(f"name: expected letters, digits, '_', '.', '+', '-', got {name!r}")
     given = {"x": np.ascontiguousarray(x)}
     for key, value, shape in (("v0", v0, x.shape[1:]), ("grad_spikes", grad_spikes, x.shape),

@@ -156,7 +156,8 @@ def read_json(path: Path) -> object:
 
 _ENTRY_KEYS = ("name", "file", "sha256", "description", "model", "dtype", "shapes",
                "tolerances")
-_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+"""A case name: no path, so a case's file stays inside its golden directory."""
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -185,7 +186,7 @@ def _entry_problem(entry: object, fmt: str) -> str:
         return f"expected the keys {list(_ENTRY_KEYS)}, missing {missing}"
     name, file = entry["name"], entry["file"]
     checks = [
-        ("name", isinstance(name, str) and _SAFE_NAME.fullmatch(name),
+        ("name", isinstance(name, str) and SAFE_NAME.fullmatch(name),
          "a name of letters, digits, '_', '.', '+', '-'"),
         ("file", file == formats.case_file(fmt, name),
          f"{formats.case_file(fmt, '<name>')!r}, in the golden directory ({fmt})"),

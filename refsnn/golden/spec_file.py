@@ -35,7 +35,6 @@ them all.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +42,7 @@ import numpy as np
 
 from refsnn.golden.cases import Case
 from refsnn.golden.draws import Draw
+from refsnn.golden.manifest import SAFE_NAME
 from refsnn.golden.spec import from_spec
 
 CASE_KEYS = {"name", "description", "dtype", "model", "inputs"}
@@ -50,7 +50,6 @@ INPUT_KEYS = {"generator", "shape", "seed", "x", "v0", "grad_spikes", "grad_v",
               "every_threshold", "varied"}
 GENERATORS = ("uniform", "exact")
 ARRAYS = ("x", "v0", "grad_spikes", "grad_v")
-_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
 
 
 class SpecError(ValueError):
@@ -121,7 +120,7 @@ def cases_of(table: object, base: Path) -> list[Case]:
         raise _Bad(f"expected a table of {sorted(CASE_KEYS)}, got {type(table).__name__}")
     _only("", table, CASE_KEYS, required=("name", "dtype", "model"))
     name = table["name"]
-    if not (isinstance(name, str) and _SAFE_NAME.fullmatch(name)):
+    if not (isinstance(name, str) and SAFE_NAME.fullmatch(name)):
         raise _Bad(f"name: expected letters, digits, '_', '.', '+', '-', got {name!r}")
     description = table.get("description", "")
     if not isinstance(description, str):
