@@ -154,6 +154,9 @@ def read_json(path: Path) -> object:
         raise GoldenError(f"{path}: not valid JSON, damaged or truncated ({error})") from None
 
 
+_FILE_RULES = {"npz": "'<name>.npz', a file in the golden directory",
+               "hdf5": f"{formats.HDF5_FILE!r}, the golden directory's one file (hdf5)",
+               "csv": "'<name>', a directory of the golden directory (csv)"}
 _ENTRY_KEYS = ("name", "file", "sha256", "description", "model", "dtype", "shapes",
                "tolerances")
 SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
@@ -188,8 +191,7 @@ def _entry_problem(entry: object, fmt: str) -> str:
     checks = [
         ("name", isinstance(name, str) and SAFE_NAME.fullmatch(name),
          "a name of letters, digits, '_', '.', '+', '-'"),
-        ("file", file == formats.case_file(fmt, name),
-         f"{formats.case_file(fmt, '<name>')!r}, in the golden directory ({fmt})"),
+        ("file", file == formats.case_file(fmt, name), _FILE_RULES[fmt]),
         ("sha256", isinstance(entry["sha256"], str) and _SHA256.fullmatch(entry["sha256"]),
          "64 lowercase hex digits"),
         ("description", isinstance(entry["description"], str), "a string"),
