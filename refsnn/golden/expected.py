@@ -62,7 +62,9 @@ def expected(case: Case) -> tuple[dict, dict, dict]:
             exact = _exact_arrays(case, inputs, outputs) if case.exact else frozenset()
             return inputs, outputs, tolerances.table(case.neuron, inputs, outputs, membranes,
                                                      sensitivity, exact)
-    raise RuntimeError(f"{case.name}: no clean draw in {ATTEMPTS} attempts; change its Draw")
+    raise RuntimeError(f"{case.name}: inputs: expected a clean draw, got none in {ATTEMPTS} "
+                       "attempts; change the inputs' range, generator or seed (a built-in "
+                       "case: its Draw)")
 
 
 def _exact_arrays(case: Case, inputs: dict, outputs: dict) -> frozenset:

@@ -87,8 +87,7 @@ def spec_contents(spec: Path, fmt: str = "npz") -> dict[str, bytes]:
     try:
         pairs = computed(found)
     except RuntimeError as error:  # no clean draw
-        raise ValueError(f"{spec}: {error} (its inputs: another range, generator or seed)"
-                         ) from None
+        raise ValueError(f"{spec}: {error}") from None
     generator = f"refsnn golden generate --spec {spec.name} --out DIR --format {fmt}"
     return set_files(pairs, fmt, generator)
 
