@@ -217,7 +217,8 @@ def toml_case(**keys: str) -> str:
     (toml_case(name='"a/b"'), "case[0] ('a/b'): name: expected letters, digits"),
     (toml_case() + toml_case(), "name: expected unique case names, got 'mine_float32' twice"),
     (toml_case(inputs="{shape = [4, 2], generator = \"exact\", x = [-0.5, -0.25]}"),
-     "mine_float32: inputs: expected a clean draw, got none in 200 attempts"),  # x < 0, v0 < 0.9 v_th: h never reaches v_th
+     # x < 0 and v0 < 0.9 v_th: no membrane ever reaches v_th, so no draw lands on it
+     "mine_float32: inputs: expected a clean draw, got none in 200 attempts"),
     ("[[case]\nname = 1", "cases.toml: not valid TOML"),
     ("title = 'x'", "cases.toml: case: expected a non-empty list of case tables"),
 ])
