@@ -337,3 +337,34 @@ def test_the_docs_worked_example_runs_as_written(tmp_path, monkeypatch, capsys):
     assert len(python) == 1
     exec(compile(python[0], "docs/golden.md", "exec"), {})
     assert manifest.load(Path("my_vectors"))["cases"][0]["name"] == "lif_mine"
+
+
+@pytest.mark.parametrize("fmt, where", [("csv", "value"), ("hdf5", "data"),
+                                        ("hdf5", "metadata")])
+def test_a_damaged_csv_or_hdf5_golden_file_is_an_error_naming_it(tmp_path, capsys, fmt, where):
+    """One csv value changed in its last digit (still a valid file), or a byte of the HDF5
+    file flipped in a dataset's data (the hash of the arrays read no longer matches the
+    manifest's) or in its metadata (h5py cannot read it): one line naming the file, exit 3."""
+    if fmt == "hdf5":
+        h5py = pytest.importorskip("h5py")
+    (tmp_path / "cases.toml").write_text(toml_case())
+    assert generate(tmp_path / "cases.toml", tmp_path / "golden", fmt) == 0
+    path = tmp_path / "golden" / ("mine_float32/h.csv" if fmt == "csv" else "cases.h5")
+    data = bytearray(path.read_bytes())
+    if where == "value":
+        at = data.rindex(b"\n", 0, len(data) - 1) - 1  # the last digit of the line before
+        data[at] = ord("1") if data[at] != ord("1") else ord("2")
+    elif where == "data":
+        with h5py.File(path, "r") as file:
+            at = file["mine_float32"]["h"].id.get_offset() + 1
+        data[at] ^= 0x01
+    else:
+        data[-50] ^= 0x01  # a group's link table, written last
+    path.write_bytes(bytes(data))
+    (tmp_path / "results").mkdir()
+    assert main(["golden", "verify", str(tmp_path / "results"), "--golden",
+                 str(tmp_path / "golden")]) == 3
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and str(tmp_path / "golden") in err[0]
+    assert ("not a readable hdf5 file" if where == "metadata" else
+            "sha256 of its arrays") in err[0]

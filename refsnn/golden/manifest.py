@@ -317,6 +317,9 @@ def _load_other(directory: Path, entry: dict, fmt: str) -> dict[str, np.ndarray]
                       for key, want in wanted.items()}
     except (ValueError, OSError) as error:
         raise GoldenError(f"{Path(directory) / entry['file']}: {error}") from None
+    except Exception as error:  # h5py raises many kinds on a damaged file
+        raise GoldenError(f"{Path(directory) / entry['file']}: not a readable {fmt} file "
+                          f"({error})") from None
     digest = io.sha256(io.npz_bytes(arrays))
     if digest != entry["sha256"]:
         raise GoldenError(f"{Path(directory) / entry['file']}: sha256 of its arrays {digest} "
