@@ -106,12 +106,24 @@ def _read(path: Path) -> object:
                          f"({error.strerror})"]) from None
     try:
         if path.suffix == ".toml":
-            import tomllib
-            return tomllib.loads(data.decode("utf-8"))
+            return _toml().loads(data.decode("utf-8"))
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as error:  # TOMLDecodeError, JSONDecodeError
         raise SpecError([f"{path}: not valid {'TOML' if path.suffix == '.toml' else 'JSON'} "
                          f"({error})"]) from None
+
+
+def _toml():
+    """The TOML reader: tomllib (Python 3.11+) or tomli."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        try:
+            import tomli as tomllib
+        except ImportError:
+            raise SpecError(["spec: expected a JSON spec on Python 3.10 without tomli (pip "
+                             "install tomli), got a TOML file"]) from None
+    return tomllib
 
 
 def cases_of(table: object, base: Path) -> list[Case]:
