@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from refsnn.cases.inputs import Draw, Generator, Inputs
 from refsnn.neurons import Neuron
@@ -28,6 +28,11 @@ class Case:
     rounded operation (IF in float32), kept likewise; otherwise the case is kept only if no
     spike changes within the membrane tolerance (and, with ``varied``, the spikes take two
     values or more). A conformance case takes its generator's data as it is.
+
+    ``seed``: the string that seeds a Draw (empty: the name without its dtype); ``given``:
+    input arrays (of ``x``, ``v0``, ``grad_spikes``, ``grad_v``, in ``dtype``) used instead of
+    the drawn ones (a user's case, refsnn.golden.api); with a given ``x`` there is no
+    clean-draw retry (refsnn.golden.expected).
     """
 
     name: str
@@ -42,6 +47,8 @@ class Case:
     every_threshold: bool = False
     edges: bool = False
     outputs: tuple[str, ...] = (GOLDEN,)
+    seed: str = ""
+    given: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         unknown = [output for output in self.outputs if output not in OUTPUTS]
@@ -62,4 +69,6 @@ class Case:
     def data(self, attempt: int = 0) -> Inputs:
         """The case's ``attempt``-th inputs (a golden case moves on to the next attempt while a
         draw does not make a clean test)."""
-        return self.draw.data(self.neuron, self.shape, self.dtype, self.stem, attempt)
+        drawn = self.draw.data(self.neuron, self.shape, self.dtype, self.seed or self.stem,
+                               attempt)
+        return drawn._replace(**self.given)

@@ -18,7 +18,8 @@ def run(args: argparse.Namespace) -> int:
     unreadable --cases file), 3 if the golden directory cannot be trusted (the manifest is
     missing, not JSON, of another schema or breaks it; a golden file is missing, damaged or
     stale). ``generate``: 1 if a file would change without ``--force`` (nothing is written
-    then), 2 if ``--out`` cannot be written or is not given outside the repository.
+    then), 2 if ``--out`` cannot be written or is not given outside the repository (or with
+    ``--spec``), or the spec file or ``--format`` is bad (one line per problem).
     ``mutants``: 1 if a planted bug passes every golden case.
     """
     from refsnn.golden.generate import generate
@@ -27,7 +28,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.action == "generate":
-            return generate(_out(args.out), force=args.force)
+            if args.spec is not None and args.out is None:
+                raise ValueError("out: expected --out DIR with --spec, got none")
+            return generate(_out(args.out), force=args.force, spec=args.spec, fmt=args.format)
         if args.action == "mutants":
             from refsnn.golden.mutants import mutation_test
             return mutation_test(args.golden)
@@ -35,8 +38,9 @@ def run(args: argparse.Namespace) -> int:
     except GoldenError as error:
         print(f"refsnn golden: error: {error}", file=sys.stderr)
         return 3
-    except ValueError as error:  # bad --out, --only or --cases
-        print(f"refsnn golden: error: {error}", file=sys.stderr)
+    except ValueError as error:  # bad --out, --spec, --format, --only or --cases
+        for line in str(error).splitlines():  # a spec file: one line per problem
+            print(f"refsnn golden: error: {line}", file=sys.stderr)
         return 2
 
 
@@ -59,12 +63,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """The ``golden generate``, ``verify`` and ``mutants`` subcommands."""
     actions = sub.add_parser("golden", help=SUBCOMMANDS["golden"]).add_subparsers(
         dest="action", required=True)
-    p = actions.add_parser("generate", help="regenerate every golden case file and the manifest")
+    p = actions.add_parser("generate", help="regenerate every golden case file and the "
+                           "manifest, or write the cases of a spec file (--spec)")
     p.add_argument("--out", type=Path, default=None,
                    help="directory (default: ./golden if it holds a manifest already)")
     p.add_argument("--force", action="store_true", help="overwrite files whose content changed")
+    p.add_argument("--spec", type=Path, default=None, metavar="FILE",
+                   help="a case specification file, TOML or JSON (docs/golden.md, 'Your own "
+                   "cases'); without it, refsnn's own set")
+    p.add_argument("--format", choices=("npz", "hdf5", "csv"), default="npz",
+                   help="file format of the cases (default npz; hdf5 needs h5py)")
     p = actions.add_parser("verify", help="compare a directory of results with the golden files")
-    p.add_argument("results", type=Path, help="directory of <case>.npz result files")
+    p.add_argument("results", type=Path,
+                   help="directory of <case>.npz result files (or <case>/<key>.csv)")
     p.add_argument("--golden", type=Path, default=Path("golden"),
                    help="golden directory (default golden)")
     p.add_argument("--only", action="append", metavar="GLOB",

@@ -9,8 +9,11 @@ Schema version 1, top level:
     comparison        how a result is compared with an expected array
     arrays            the role of every array key
     tolerance_groups  which arrays each tolerance group covers, and the rule behind its numbers
+    format            absent for ``npz``; ``hdf5`` or ``csv`` (refsnn.golden.formats)
     cases             one entry per case, sorted by name:
-        name, file (``<name>.npz``), sha256 (of the file), description,
+        name, file (``<name>.npz``; hdf5: ``cases.h5``, the case's group ``/<name>``; csv: the
+        directory ``<name>`` of ``<key>.csv``), sha256 (of the arrays as the canonical
+        ``.npz``: the file's own for npz), description,
         model (refsnn.golden.spec: class name and every parameter), dtype (of every array
         but the float64 ``grad_param_<name>``), shapes ({key: shape} of every array in the file),
         tolerances ({group: {"atol", "rtol"}}, parameter_gradients: {name: {"atol", "rtol"}})
@@ -29,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 import refsnn
-from refsnn.golden import io
+from refsnn.golden import formats, io
 
 INPUTS = ("x", "v0", "grad_spikes", "grad_v")
 OUTPUTS = ("spikes", "h", "v", "grad_x", "grad_v0")  # and grad_param_<name> per parameter
@@ -73,13 +76,20 @@ class GoldenError(Exception):
     schema; the message names the file."""
 
 
-def document(entries: list[dict]) -> dict:
-    """The manifest holding ``entries`` (sorted by name)."""
+def document(entries: list[dict], fmt: str = "npz", generator: str = GENERATOR) -> dict:
+    """The manifest holding ``entries`` (sorted by name) in format ``fmt``, written by the
+    command ``generator``."""
     return {"schema_version": SCHEMA_VERSION, "refsnn_version": refsnn.__version__,
-            "generator": GENERATOR, "loss": LOSS, "comparison": COMPARISON, "arrays": ARRAYS,
+            "generator": generator, "loss": LOSS, "comparison": COMPARISON, "arrays": ARRAYS,
             "tolerance_groups": {group: {"arrays": list(GROUPS.get(group, ["grad_param_<name>"])),
                                          "rule": rule} for group, rule in RULES.items()},
-            "cases": sorted(entries, key=lambda entry: entry["name"])}
+            "cases": sorted(entries, key=lambda entry: entry["name"])} | (
+                {"format": fmt} if fmt != "npz" else {})
+
+
+def file_format(document_: dict) -> str:
+    """The format of a loaded manifest's files (``npz`` unless it says otherwise)."""
+    return document_.get("format", "npz")
 
 
 def shapes(arrays: dict[str, np.ndarray]) -> dict[str, list[int]]:
@@ -122,7 +132,9 @@ def load(directory: Path) -> dict:
         version = manifest.get("schema_version") if isinstance(manifest, dict) else None
         raise GoldenError(f"{path}: schema_version {version!r} is not {SCHEMA_VERSION}, the "
                           "only one this refsnn reads")
-    problem = _cases_problem(manifest.get("cases"))
+    fmt = manifest.get("format", "npz")
+    problem = (f"format: expected one of {list(formats.FORMATS)}, got {fmt!r}"
+               if fmt not in formats.FORMATS else _cases_problem(manifest.get("cases"), fmt))
     if problem:
         raise GoldenError(f"{path}: {problem}")
     return manifest
@@ -142,19 +154,23 @@ def read_json(path: Path) -> object:
         raise GoldenError(f"{path}: not valid JSON, damaged or truncated ({error})") from None
 
 
+_FILE_RULES = {"npz": "'<name>.npz', a file in the golden directory",
+               "hdf5": f"{formats.HDF5_FILE!r}, the golden directory's one file (hdf5)",
+               "csv": "'<name>', a directory of the golden directory (csv)"}
 _ENTRY_KEYS = ("name", "file", "sha256", "description", "model", "dtype", "shapes",
                "tolerances")
-_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+"""A case name: no path, so a case's file stays inside its golden directory."""
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def _cases_problem(cases: object) -> str:
+def _cases_problem(cases: object, fmt: str = "npz") -> str:
     """What is wrong with the manifest's ``cases`` (empty if nothing)."""
     if not isinstance(cases, list):
         return f"cases: expected a list of case entries, got {type(cases).__name__}"
     seen = set()
     for i, entry in enumerate(cases):
-        problem = _entry_problem(entry)
+        problem = _entry_problem(entry, fmt)
         if not problem and entry["name"] in seen:
             problem = "name: expected a name no other case has, got a duplicate"
         if problem:
@@ -164,7 +180,7 @@ def _cases_problem(cases: object) -> str:
     return ""
 
 
-def _entry_problem(entry: object) -> str:
+def _entry_problem(entry: object, fmt: str) -> str:
     """What is wrong with one case entry (empty if nothing)."""
     if not isinstance(entry, dict):
         return f"expected an object, got {type(entry).__name__}"
@@ -173,9 +189,9 @@ def _entry_problem(entry: object) -> str:
         return f"expected the keys {list(_ENTRY_KEYS)}, missing {missing}"
     name, file = entry["name"], entry["file"]
     checks = [
-        ("name", isinstance(name, str) and _SAFE_NAME.fullmatch(name),
+        ("name", isinstance(name, str) and SAFE_NAME.fullmatch(name),
          "a name of letters, digits, '_', '.', '+', '-'"),
-        ("file", file == f"{name}.npz", "'<name>.npz', a file in the golden directory"),
+        ("file", file == formats.case_file(fmt, name), _FILE_RULES[fmt]),
         ("sha256", isinstance(entry["sha256"], str) and _SHA256.fullmatch(entry["sha256"]),
          "64 lowercase hex digits"),
         ("description", isinstance(entry["description"], str), "a string"),
@@ -253,10 +269,14 @@ def nbytes(entry: dict, key: str) -> int:
     return math.prod(entry["shapes"][key]) * np.dtype(dtype(entry, key)).itemsize
 
 
-def load_case(directory: Path, entry: dict) -> dict[str, np.ndarray]:
-    """The arrays of one golden file (an ``entry`` of :func:`load`), after checking that it is
-    a regular file inside ``directory`` no larger than its arrays need, its SHA-256 against
-    the manifest's, and its arrays against the manifest's shapes and dtypes."""
+def load_case(directory: Path, entry: dict, fmt: str = "npz") -> dict[str, np.ndarray]:
+    """The arrays of one golden case (an ``entry`` of :func:`load`) in format ``fmt``, after
+    checking that its file is a regular file inside ``directory`` no larger than its arrays
+    need, its SHA-256 against the manifest's, and its arrays against the manifest's shapes
+    and dtypes (csv and hdf5: each array's header or dataset first, then the hash of the
+    arrays read)."""
+    if fmt != "npz":
+        return _load_other(directory, entry, fmt)
     path = listed_file(directory, entry["file"])
     limit = sum(nbytes(entry, key) + ENTRY_OVERHEAD for key in entry["shapes"])
     if path.stat().st_size > limit:
@@ -282,3 +302,43 @@ def load_case(directory: Path, entry: dict) -> dict[str, np.ndarray]:
 ENTRY_OVERHEAD = 1024
 """Bytes an ``.npz`` may hold per array besides its data: the ``.npy`` header (128 bytes as
 written here) and the zip's local and central headers (about 100 bytes with the name)."""
+
+
+def _load_other(directory: Path, entry: dict, fmt: str) -> dict[str, np.ndarray]:
+    """A case of an hdf5 or csv golden set: each array checked against the manifest's dtype
+    and shape before it is read, then the hash of all of them (formats module docstring)."""
+    wanted = {key: (dtype(entry, key), tuple(shape)) for key, shape in entry["shapes"].items()}
+    try:
+        if fmt == "hdf5":
+            path = listed_file(directory, entry["file"])
+            arrays = formats.read_hdf5(path, entry, wanted)
+        else:
+            arrays = {key: read_csv_file(Path(directory) / entry["file"], key, *want)
+                      for key, want in wanted.items()}
+    except (ValueError, OSError) as error:
+        raise GoldenError(f"{Path(directory) / entry['file']}: {error}") from None
+    except Exception as error:  # h5py raises many kinds on a damaged file
+        raise GoldenError(f"{Path(directory) / entry['file']}: not a readable {fmt} file "
+                          f"({error})") from None
+    digest = io.sha256(io.npz_bytes(arrays))
+    if digest != entry["sha256"]:
+        raise GoldenError(f"{Path(directory) / entry['file']}: sha256 of its arrays {digest} "
+                          f"does not match the manifest's {entry['sha256']}: damaged or stale")
+    return arrays
+
+
+CSV_BYTES_PER_VALUE = 40
+"""The most characters a csv value may take (a float64's shortest decimal has at most 24)."""
+
+
+def read_csv_file(directory: Path, key: str, dtype_: str, shape: tuple) -> np.ndarray:
+    """The array ``<directory>/<key>.csv`` (refsnn.golden.formats), checked to be a regular
+    file no larger than ``shape`` needs before it is read (ValueError otherwise)."""
+    path = Path(directory) / f"{key}.csv"
+    if not path.is_file():
+        raise ValueError(f"{key}.csv: missing or not a regular file")
+    limit = ENTRY_OVERHEAD + CSV_BYTES_PER_VALUE * max(1, math.prod(shape))
+    if path.stat().st_size > limit:
+        raise ValueError(f"{key}.csv: {path.stat().st_size} bytes, more than the {limit} its "
+                         f"shape {list(shape)} needs")
+    return formats.read_csv(path.read_bytes(), key, np.dtype(dtype_), shape)

@@ -1,14 +1,17 @@
 """Check another implementation's results against the golden files.
 
-A results directory holds one ``<case>.npz`` per golden case, with that implementation's
-``spikes``, ``h``, ``v``, ``grad_x``, ``grad_v0`` and ``grad_param_<name>`` computed from the
-golden file's inputs. The manifest is validated as a schema and every golden file is checked
-against the manifest's SHA-256 before any result is compared (a golden problem raises
-``GoldenError``: never a pass). A result file is read from its ``.npy`` headers: only those
-output arrays, each after its header showed the golden shape and dtype (big-endian data is
-accepted), so no file can make the verifier decompress or allocate more than the golden arrays
-need; its other arrays are reported as ignored. Each array must then lie within its tolerance
-group's ``atol + rtol |expected|``, element by element.
+The golden set may be in any format of refsnn.golden.formats (npz, hdf5, csv; its manifest
+says which). A results directory holds one ``<case>.npz`` per golden case (or, for a test
+bench, a directory ``<case>/`` of ``<key>.csv`` files in the golden csv format), with that
+implementation's ``spikes``, ``h``, ``v``, ``grad_x``, ``grad_v0`` and ``grad_param_<name>``
+computed from the golden file's inputs. The manifest is validated as a schema and every golden
+file is checked against the manifest's SHA-256 before any result is compared (a golden problem
+raises ``GoldenError``: never a pass). A result file is read from its ``.npy`` headers (a csv
+result from its header, after its size): only those output arrays, each after its header
+showed the golden shape and dtype (big-endian data is accepted), so no file can make the
+verifier decompress or allocate more than the golden arrays need; its other arrays are
+reported as ignored. Each array must then lie within its tolerance group's ``atol + rtol
+|expected|``, element by element.
 """
 
 from __future__ import annotations
@@ -83,18 +86,36 @@ def _largest_error(entry: dict, key: str, want: np.ndarray, have: np.ndarray) ->
 
 
 def check(entry: dict, expected: dict[str, np.ndarray], results: Path) -> Row:
-    """The verdict for one case whose result file is in the ``results`` directory."""
-    path = results / entry["file"]
-    if not path.is_file():
-        return Row(entry["name"], problem=f"missing result file {path}")
+    """The verdict for one case whose result is in the ``results`` directory: the file
+    ``<name>.npz`` or, failing that, the directory ``<name>/`` of ``<key>.csv``."""
+    path = results / f"{entry['name']}.npz"
     wanted = {key: (expected[key].dtype, expected[key].shape)
               for key in _schema(entry).output_keys(entry)}
+    if not path.is_file() and (results / entry["name"]).is_dir():
+        return _check_csv(entry, expected, results / entry["name"], wanted)
+    if not path.is_file():
+        return Row(entry["name"], problem=f"missing result file {path}")
     try:
         got, extra = io.read_arrays(path, wanted)
     except io.Mismatch as error:
         return Row(entry["name"], problem=str(error))
     except Exception as error:  # the implementation's file: a failure, not a crash
         return Row(entry["name"], problem=f"unreadable result file {path} ({error})")
+    return dataclasses.replace(compare(entry, expected, got), extra=tuple(extra))
+
+
+def _check_csv(entry: dict, expected: dict[str, np.ndarray], directory: Path,
+               wanted: dict) -> Row:
+    """The verdict for a result given as csv files (refsnn.golden.formats), each read after
+    its size and header matched the golden shape and dtype."""
+    got = {}
+    for key, (dtype, shape) in wanted.items():
+        if (directory / f"{key}.csv").exists():
+            try:
+                got[key] = manifest.read_csv_file(directory, key, dtype.name, shape)
+            except (ValueError, UnicodeDecodeError) as error:
+                return Row(entry["name"], problem=f"{directory}: {error}")
+    extra = sorted(p.stem for p in directory.glob("*.csv") if p.stem not in wanted)
     return dataclasses.replace(compare(entry, expected, got), extra=tuple(extra))
 
 
@@ -125,7 +146,8 @@ def verify(results: Path, golden: Path, only: list[str] | None = None,
     globs or named in the ``cases`` file. Returns 0 if every case passed, else 1; raises
     GoldenError on a golden problem."""
     if not results.is_dir():
-        raise ValueError(f"results: expected a directory of <case>.npz files, got {results}")
+        raise ValueError(f"results: expected a directory of <case>.npz files (or <case>/ of "
+                         f"<key>.csv), got {results}")
     if nir_pack.is_pack(golden):  # --golden golden/nir: the NIR pack's traces
         return nir_pack.verify(results, golden)
     document = (networks.load if networks.is_directory(golden) else manifest.load)(golden)
@@ -134,7 +156,8 @@ def verify(results: Path, golden: Path, only: list[str] | None = None,
     if not entries:
         raise ValueError(f"only: expected globs matching some case of {golden / manifest.NAME}, "
                          f"got {globs}")
-    goldens = {entry["name"]: manifest.load_case(golden, entry) for entry in entries}
+    fmt = manifest.file_format(document)
+    goldens = {entry["name"]: manifest.load_case(golden, entry, fmt) for entry in entries}
     rows = [check(entry, goldens[entry["name"]], results) for entry in entries]
     width = max(len(row.name) for row in rows)
     print(f"{'case':<{width}}  result  {'err/tol':>8}  {'largest error at':<22} "
