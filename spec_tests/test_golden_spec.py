@@ -27,8 +27,9 @@ import numpy as np
 import pytest
 
 import refsnn.golden
+from refsnn.cases import grid
 from refsnn.cli import main
-from refsnn.golden import cases, formats, io, manifest
+from refsnn.golden import formats, io, manifest
 from refsnn.golden.expected import run
 from refsnn.golden.spec import from_spec, to_spec
 from refsnn.neurons import IF, NEURONS
@@ -42,8 +43,8 @@ def every_kind() -> list[dict]:
     reset), each in float32 and float64."""
     axes = {"surrogate": Sigmoid(), "v_reset": None, "detach_reset": False}
     return [{"name": model.lower(), "dtype": ["float32", "float64"],
-             "model": to_spec(cases.build(model, cases.entry(model).params,
-                                          cases.entry(model).base, axes)),
+             "model": to_spec(grid.build(model, grid.entry(model).params,
+                                         grid.entry(model).base, axes)),
              "inputs": {"shape": SHAPE, "x": [-0.5, 2.0], "varied": True}}
             for model in NEURONS]
 
