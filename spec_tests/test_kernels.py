@@ -102,18 +102,20 @@ def test_large_layers_split_into_chunks_agree():
 
 @pytest.mark.parametrize("count", [UNROLL, UNROLL + 1])
 def test_level_and_threshold_counts_agree_compiled_in_or_not(count):
-    """A kind's count of levels or thresholds is compiled into the kernels up to UNROLL
-    (kernels.fixed_counts) and read at run time beyond: either way the reference's operations,
-    the forward bit for bit, the backward as test_backward_agrees states."""
+    """A kind's count of levels or thresholds is compiled into the kernels of a layer of CHUNK
+    neurons or more up to UNROLL (kernels.fixed_counts), and read at run time beyond it and in
+    smaller layers: either way the reference's operations, the forward bit for bit, the
+    backward as test_backward_agrees states (the drawn layers above are small)."""
     rng = np.random.default_rng(1)
-    x = rng.uniform(-1.0, count + 1.0, (6, 300)).astype(np.float32)  # reaches every level
+    x = rng.uniform(-1.0, count + 1.0, (3, CHUNK + 5)).astype(np.float32)  # every level
     gs = rng.normal(size=x.shape).astype(np.float32)
     base = LIF(tau=2.0, surrogate=Rectangular())
     for neuron, field in ((MultiThreshold(neuron=base, levels=count), "levels"),
                           (MTNeuron.cascade(base, count), "thresholds")):
         p = neuron.kind_params(np.float32)
-        fixed = ast.literal_eval(fixed_counts(p))
+        fixed = ast.literal_eval(fixed_counts(p, x.shape[1]))
         assert any(i == p._fields.index(field) for i, _, _ in fixed) == (count <= UNROLL)
+        assert fixed_counts(p, CHUNK - 1) == "()"
         a, b = neuron.forward(x, backend="numpy"), neuron.forward(x, backend="numba")
         for name in ("spikes", "h", "v"):
             np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)

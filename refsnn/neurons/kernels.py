@@ -97,8 +97,9 @@ def _source_digest(*functions) -> int:
     return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
 
 
-def fixed_counts(p) -> str:
-    """The counts of ``p`` that the kernels compile in, as :func:`_fixed` reads them.
+def fixed_counts(p, neurons: int) -> str:
+    """The counts of ``p`` that the kernels for ``neurons`` neurons compile in, as
+    :func:`_fixed` reads them.
 
     LLVM vectorises only innermost loops, so a kind's loop over its levels or thresholds (a
     count known only at run time) inside the loop over neurons keeps that loop scalar. With
@@ -106,10 +107,13 @@ def fixed_counts(p) -> str:
     vectorises. So, where the count is at most UNROLL, a kernel is compiled per count: an
     integer field (a level count, a derivative's index) becomes a constant, and a 1-D array
     field a tuple of that length (its values still come from the array at run time). The
-    values are the same, so no result changes. Returned as the text of a tuple of
-    ``(field index, "constant" or "tuple", value or length)`` (a closure variable of the
-    kernel, which Numba types as a string literal).
+    values are the same, so no result changes. Only for layers of at least CHUNK neurons:
+    below one parallel task the loop's speed matters less than compiling a kernel per count.
+    Returned as the text of a tuple of ``(field index, "constant" or "tuple", value or
+    length)`` (a closure variable of the kernel, which Numba types as a string literal).
     """
+    if neurons < CHUNK:
+        return "()"
     return _as_text(tuple(
         (index, "tuple", value.size) if type(value) is np.ndarray else (index, "constant", value)
         for index, value in enumerate(p)
@@ -327,7 +331,7 @@ def forward(x, v0, c, kind, p, phi, spikes, h, v):
     steps = x.shape[0]
     x2 = _flat(x, steps)
     nonfinite = np.zeros(_chunks(x2.shape[1]), dtype=np.bool_)
-    kernel = _forward_kernel(kind, fixed_counts(p))
+    kernel = _forward_kernel(kind, fixed_counts(p, x2.shape[1]))
     kernel(x2, np.ascontiguousarray(v0).reshape(-1), c.k, c.v_rest, c.decay_input, p,
            *(a.reshape(steps, -1) for a in (spikes, h, v)), nonfinite)
     return not nonfinite.any()
@@ -341,7 +345,7 @@ def backward(trace, grad_spikes, grad_v, c, kind, p, g0, detach_reset, grad_x, g
     flat_grad_v = _flat(grad_v, steps) if has_grad_v else np.zeros((1, 1), trace.x.dtype)
     chunks = _chunks(flat[0].shape[1])
     partials, nonfinite = np.zeros((chunks, 3)), np.zeros(chunks, dtype=np.bool_)
-    kernel = _backward_kernel(kind, g0, fixed_counts(p))
+    kernel = _backward_kernel(kind, g0, fixed_counts(p, flat[0].shape[1]))
     kernel(flat[0], np.ascontiguousarray(trace.v0).reshape(-1), *flat[1:], flat_grad_v,
            has_grad_v, c.gain, c.decay, c.v_rest, c.decay_input, p, detach_reset,
            grad_x.reshape(steps, -1), grad_v0.reshape(-1), partials, nonfinite)
