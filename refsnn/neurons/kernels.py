@@ -5,13 +5,13 @@ kind's functions (:mod:`refsnn.neurons.kinds`) and the surrogates' ``g0`` are co
 they are. What differs from the reference is only the loop structure: neurons are split into
 fixed chunks run in parallel (``prange``); each chunk walks through time with its membrane in a
 small local buffer, so every array is read or written once per pass. Slices are taken before
-the inner loop so that it vectorises; the kinds' ``fire_grad`` and ``param_grads`` are inlined
-into it (:func:`inlined`): the ternary kind's, which evaluate the surrogate twice each, would
-otherwise stay calls that keep the loop scalar; and the kinds' own loops over their levels or
-thresholds get their count compiled in (:func:`fixed_counts`), since LLVM vectorises only
-innermost loops: with a count known at run time the loop over neurons stays scalar. One pair
-of kernels is built per spike kind, and compiled once per surrogate (``g0`` is an argument)
-and count, with Numba's on-disk cache.
+the inner loop so that it vectorises; the kinds' ``fire``, ``fire_grad`` and ``param_grads``
+are inlined into it (:func:`inlined`): the ternary kind's, which evaluate the surrogate twice
+each, would otherwise stay calls that keep the loop scalar; and the kinds' own loops over
+their levels or thresholds get their count compiled in (:func:`fixed_counts`), since LLVM
+vectorises only innermost loops: with a count known at run time the loop over neurons stays
+scalar. One pair of kernels is built per spike kind, and compiled once per surrogate (``g0``
+is an argument) and count, with Numba's on-disk cache.
 
 Two things keep the backward loop vectorisable with every surrogate: the surrogates' ``exp`` is
 :func:`refsnn.fastexp.exp`, arithmetic inside Numba (Numba's own ``exp`` is a scalar libm call),
@@ -79,7 +79,9 @@ def inlined(function):
 
     For a function whose body, once the surrogate's ``exp`` is compiled in, is too large for
     LLVM to inline (the ternary ``fire_grad`` and ``param_grads`` evaluate the surrogate twice
-    each): a loop that calls it would stay scalar. Inlining copies the same operations, so no
+    each): a loop that calls it would stay scalar. Likewise for a loop over a compiled-in
+    count (:func:`fixed_counts`): LLVM unrolled MultiThreshold's ``fire`` with 2 levels after
+    inlining it itself, but not with 4. Inlining copies the same operations, so no
     result changes. Only call it from :func:`compiled`-style helpers, not from a ``prange``
     body: Numba's parfor lowering mistypes IR inlined there.
     """
@@ -211,8 +213,21 @@ def _chunk(c, n):
 @functools.cache
 def _forward_kernel(kind, counts):
     """Build the forward kernel of one spike kind, with ``counts`` (:func:`fixed_counts`)."""
-    fire, reset, fixed = compiled(kind.fire), compiled(kind.reset), _fixer(counts)
+    fire, reset, fixed = inlined(kind.fire), compiled(kind.reset), _fixer(counts)
     digest = _source_digest(dynamics.charge, kind.fire, kind.reset, literals)
+
+    @register_jitable  # fire is inlined here, outside the prange body (see inlined)
+    def step(membrane, xt, st, ht, vt, k, v_rest, decay_input, p):
+        """One step of one chunk; whether a charged membrane is non-finite."""
+        p = fixed(p)
+        bad = False
+        for j in range(ht.size):
+            hj = _charge(membrane[j], xt[j], k, v_rest, decay_input)
+            bad |= _nonfinite(hj)  # a non-finite x[t] or an overflow: the caller says
+            o = fire(hj, p)
+            membrane[j] = reset(hj, o, p)
+            ht[j], st[j], vt[j] = hj, o, membrane[j]
+        return bad
 
     @nb.njit(parallel=True, cache=True, error_model="numpy")
     def forward_kernel(x, v0, k, v_rest, decay_input, p, spikes, h, v, nonfinite):
@@ -221,17 +236,11 @@ def _forward_kernel(kind, counts):
         steps, n = x.shape
         for c in nb.prange((n + CHUNK - 1) // CHUNK):
             lo, hi = _chunk(c, n)
-            q = fixed(p)
             membrane = v0[lo:hi].copy()
             bad = False
             for t in range(steps):
-                xt, st, ht, vt = x[t, lo:hi], spikes[t, lo:hi], h[t, lo:hi], v[t, lo:hi]
-                for j in range(ht.size):
-                    hj = _charge(membrane[j], xt[j], k, v_rest, decay_input)
-                    bad |= _nonfinite(hj)  # a non-finite x[t] or an overflow: the caller says
-                    o = fire(hj, q)
-                    membrane[j] = reset(hj, o, q)
-                    ht[j], st[j], vt[j] = hj, o, membrane[j]
+                bad |= step(membrane, x[t, lo:hi], spikes[t, lo:hi], h[t, lo:hi], v[t, lo:hi],
+                            k, v_rest, decay_input, p)
             nonfinite[c] = bad
 
     return forward_kernel
