@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 
@@ -22,8 +23,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from refsnn import LIF
-from refsnn.neurons.kernels import CHUNK, LANES, _lane_sum, _nonfinite
+from refsnn import LIF, MultiThreshold
+from refsnn.neurons import MTNeuron
+from refsnn.neurons.kernels import CHUNK, LANES, UNROLL, _lane_sum, _nonfinite, fixed_counts
 from refsnn.neurons.kinds import binary, multithreshold, ternary
 from refsnn.surrogates import FastSigmoid, Rectangular, StraightThrough, Triangular
 from spec_tests.strategies import any_neurons, inputs
@@ -96,6 +98,33 @@ def test_large_layers_split_into_chunks_agree():
     ga, gb = neuron.backward(a, gs, backend="numpy"), neuron.backward(a, gs, backend="numba")
     np.testing.assert_array_equal(ga.x, gb.x)
     np.testing.assert_allclose(gb.params["tau"], ga.params["tau"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("count", [UNROLL, UNROLL + 1])
+def test_level_and_threshold_counts_agree_compiled_in_or_not(count):
+    """A kind's count of levels or thresholds is compiled into the kernels of a layer of CHUNK
+    neurons or more up to UNROLL (kernels.fixed_counts), and read at run time beyond it and in
+    smaller layers: either way the reference's operations, the forward bit for bit, the
+    backward as test_backward_agrees states (the drawn layers above are small)."""
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1.0, count + 1.0, (3, CHUNK + 5)).astype(np.float32)  # every level
+    gs = rng.normal(size=x.shape).astype(np.float32)
+    base = LIF(tau=2.0, surrogate=Rectangular())
+    for neuron, field in ((MultiThreshold(neuron=base, levels=count), "levels"),
+                          (MTNeuron.cascade(base, count), "thresholds")):
+        p = neuron.kind_params(np.float32)
+        fixed = ast.literal_eval(fixed_counts(p, x.shape[1]))
+        assert any(i == p._fields.index(field) for i, _, _ in fixed) == (count <= UNROLL)
+        assert fixed_counts(p, CHUNK - 1) == "()"
+        a, b = neuron.forward(x, backend="numpy"), neuron.forward(x, backend="numba")
+        for name in ("spikes", "h", "v"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+        ga, gb = neuron.backward(a, gs, backend="numpy"), neuron.backward(a, gs, backend="numba")
+        exact = type(neuron).kind in EXACT_KINDS
+        for name in ("x", "v0"):
+            ref, got = getattr(ga, name), getattr(gb, name)
+            rtol = 0.0 if exact else BACKWARD_RTOL[np.float32] * x.shape[0]
+            assert np.abs(got - ref).max() <= rtol * max(np.abs(ref).max(), np.abs(gs).max())
 
 
 @given(runs(), st.sampled_from(["numpy", "numba"]))

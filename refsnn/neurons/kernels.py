@@ -5,10 +5,13 @@ kind's functions (:mod:`refsnn.neurons.kinds`) and the surrogates' ``g0`` are co
 they are. What differs from the reference is only the loop structure: neurons are split into
 fixed chunks run in parallel (``prange``); each chunk walks through time with its membrane in a
 small local buffer, so every array is read or written once per pass. Slices are taken before
-the inner loop so that it vectorises; the kinds' ``fire_grad`` and ``param_grads`` are inlined
-into it (:func:`inlined`): the ternary kind's, which evaluate the surrogate twice each, would
-otherwise stay calls that keep the loop scalar. One pair of kernels is built per spike kind,
-and compiled once per surrogate (``g0`` is an argument), with Numba's on-disk cache.
+the inner loop so that it vectorises; the kinds' ``fire``, ``fire_grad`` and ``param_grads``
+are inlined into it (:func:`inlined`): the ternary kind's, which evaluate the surrogate twice
+each, would otherwise stay calls that keep the loop scalar; and the kinds' own loops over
+their levels or thresholds get their count compiled in (:func:`fixed_counts`), since LLVM
+vectorises only innermost loops: with a count known at run time the loop over neurons stays
+scalar. One pair of kernels is built per spike kind, and compiled once per surrogate (``g0``
+is an argument) and count, with Numba's on-disk cache.
 
 Two things keep the backward loop vectorisable with every surrogate: the surrogates' ``exp`` is
 :func:`refsnn.fastexp.exp`, arithmetic inside Numba (Numba's own ``exp`` is a scalar libm call),
@@ -32,13 +35,15 @@ Agreement with the reference: the bounds and their reasons are the ``kernels_*``
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import inspect
 
 import numba as nb
 import numpy as np
-from numba.extending import register_jitable
+from numba.core import cgutils, types
+from numba.extending import intrinsic, register_jitable
 
 from refsnn import fastexp, literals
 from refsnn.neurons import dynamics
@@ -46,6 +51,8 @@ from refsnn.neurons import dynamics
 CHUNK = 4096  # neurons per parallel task; its local buffers (forward: the membrane; backward:
 # the carried gradient, dO/dH and three float64 sums) of CHUNK floats each stay in L1/L2
 LANES = 16  # partial sums of _lane_sum: two AVX-512 registers of float64
+UNROLL = 4
+"""The largest loop count compiled into the kernels (:func:`fixed_counts`)."""
 
 
 @functools.cache
@@ -64,7 +71,9 @@ def inlined(function):
 
     For a function whose body, once the surrogate's ``exp`` is compiled in, is too large for
     LLVM to inline (the ternary ``fire_grad`` and ``param_grads`` evaluate the surrogate twice
-    each): a loop that calls it would stay scalar. Inlining copies the same operations, so no
+    each): a loop that calls it would stay scalar. Likewise for a loop over a compiled-in
+    count (:func:`fixed_counts`): LLVM unrolled MultiThreshold's ``fire`` with 2 levels after
+    inlining it itself, but not with 4. Inlining copies the same operations, so no
     result changes. Only call it from :func:`compiled`-style helpers, not from a ``prange``
     body: Numba's parfor lowering mistypes IR inlined there.
     """
@@ -80,6 +89,80 @@ def _source_digest(*functions) -> int:
     """
     text = "".join(inspect.getsource(f) for f in functions)
     return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
+
+
+def fixed_counts(p, neurons: int) -> str:
+    """The counts of ``p`` that the kernels for ``neurons`` neurons compile in, as
+    :func:`_fixed` reads them.
+
+    LLVM vectorises only innermost loops, so a kind's loop over its levels or thresholds (a
+    count known only at run time) inside the loop over neurons keeps that loop scalar. With
+    the count a compile-time constant, the inner loop is unrolled and the outer one
+    vectorises. So, where the count is at most UNROLL, a kernel is compiled per count: an
+    integer field (a level count, a derivative's index) becomes a constant, and a 1-D array
+    field a tuple of that length (its values still come from the array at run time). The
+    values are the same, so no result changes. Only for layers of at least CHUNK neurons:
+    below one parallel task the loop's speed matters less than compiling a kernel per count.
+    Returned as the text of a tuple of ``(field index, "constant" or "tuple", value or
+    length)`` (a closure variable of the kernel, which Numba types as a string literal).
+    """
+    if neurons < CHUNK:
+        return "()"
+    return _as_text(tuple(
+        (index, "tuple", value.size) if type(value) is np.ndarray else (index, "constant", value)
+        for index, value in enumerate(p)
+        if (type(value) is np.ndarray and value.ndim == 1 and value.size <= UNROLL)
+        or (type(value) is int and 0 <= value <= UNROLL)))
+
+
+@functools.cache
+def _as_text(fixed: tuple) -> str:
+    return repr(fixed)
+
+
+@intrinsic
+def _fixed(typingctx, p, counts):
+    """``p`` (a kind's ``Params``) with the fields named by the string literal ``counts``
+    (:func:`fixed_counts`) as compile-time constants or tuples."""
+    if not isinstance(counts, types.StringLiteral):
+        return None  # the kernels pass a closure variable, which Numba types as a literal
+    spec = {index: (how, n) for index, how, n in ast.literal_eval(counts.literal_value)}
+    if not spec:
+        return p(p, counts), lambda context, builder, signature, args: args[0]
+    fields = [types.UniTuple(t.dtype, spec[i][1]) if spec.get(i, ("",))[0] == "tuple" else t
+              for i, t in enumerate(p.types)]
+    result = types.NamedTuple(fields, p.instance_class)
+
+    def codegen(context, builder, signature, args):
+        return context.make_tuple(builder, result, [
+            _fixed_field(context, builder, t, builder.extract_value(args[0], i),
+                         *spec.get(i, ("", 0)))
+            for i, t in enumerate(p.types)])
+
+    return result(p, counts), codegen
+
+
+def _fixed_field(context, builder, field, value, how, n):
+    """One field of :func:`_fixed`'s result: the constant ``n``, a tuple of the ``n`` items of
+    the 1-D array ``value``, or ``value`` as it is."""
+    if how == "constant":
+        return context.get_constant(field, n)
+    if how == "tuple":
+        array = context.make_array(field)(context, builder, value=value)
+        return context.make_tuple(builder, types.UniTuple(field.dtype, n), [
+            builder.load(cgutils.get_item_pointer(context, builder, field, array,
+                                                  [context.get_constant(types.intp, i)]))
+            for i in range(n)])
+    return value
+
+
+def _fixer(counts):
+    """A Numba-callable ``p -> p`` with ``counts`` compiled in (:func:`fixed_counts`)."""
+    @register_jitable
+    def fixed(p):
+        return _fixed(p, counts)
+
+    return fixed
 
 
 _charge = compiled(dynamics.charge)
@@ -120,10 +203,23 @@ def _chunk(c, n):
 
 
 @functools.cache
-def _forward_kernel(kind):
-    """Build the forward kernel of one spike kind."""
-    fire, reset = compiled(kind.fire), compiled(kind.reset)
+def _forward_kernel(kind, counts):
+    """Build the forward kernel of one spike kind, with ``counts`` (:func:`fixed_counts`)."""
+    fire, reset, fixed = inlined(kind.fire), compiled(kind.reset), _fixer(counts)
     digest = _source_digest(dynamics.charge, kind.fire, kind.reset, literals)
+
+    @register_jitable  # fire is inlined here, outside the prange body (see inlined)
+    def step(membrane, xt, st, ht, vt, k, v_rest, decay_input, p):
+        """One step of one chunk; whether a charged membrane is non-finite."""
+        p = fixed(p)
+        bad = False
+        for j in range(ht.size):
+            hj = _charge(membrane[j], xt[j], k, v_rest, decay_input)
+            bad |= _nonfinite(hj)  # a non-finite x[t] or an overflow: the caller says
+            o = fire(hj, p)
+            membrane[j] = reset(hj, o, p)
+            ht[j], st[j], vt[j] = hj, o, membrane[j]
+        return bad
 
     @nb.njit(parallel=True, cache=True, error_model="numpy")
     def forward_kernel(x, v0, k, v_rest, decay_input, p, spikes, h, v, nonfinite):
@@ -135,22 +231,19 @@ def _forward_kernel(kind):
             membrane = v0[lo:hi].copy()
             bad = False
             for t in range(steps):
-                xt, st, ht, vt = x[t, lo:hi], spikes[t, lo:hi], h[t, lo:hi], v[t, lo:hi]
-                for j in range(ht.size):
-                    hj = _charge(membrane[j], xt[j], k, v_rest, decay_input)
-                    bad |= _nonfinite(hj)  # a non-finite x[t] or an overflow: the caller says
-                    o = fire(hj, p)
-                    membrane[j] = reset(hj, o, p)
-                    ht[j], st[j], vt[j] = hj, o, membrane[j]
+                bad |= step(membrane, x[t, lo:hi], spikes[t, lo:hi], h[t, lo:hi], v[t, lo:hi],
+                            k, v_rest, decay_input, p)
             nonfinite[c] = bad
 
     return forward_kernel
 
 
 @functools.cache
-def _backward_kernel(kind, g0):
-    """Build the backward kernel of one spike kind and surrogate (``g0``)."""
+def _backward_kernel(kind, g0, counts):
+    """Build the backward kernel of one spike kind and surrogate (``g0``), with ``counts``
+    (:func:`fixed_counts`)."""
     fire_grad, reset_grad = inlined(kind.fire_grad), compiled(kind.reset_grad)
+    fixed = _fixer(counts)
     param_grads, surrogate = inlined(kind.param_grads), compiled(g0)
     second = bool(kind.PARAMS[1])  # whether the kind has a second learnable parameter
     digest = _source_digest(dynamics.charge_leak_sensitivity,
@@ -169,6 +262,7 @@ def _backward_kernel(kind, g0):
              decay, v_rest, decay_input, p, detach_reset):
         """One step of one chunk: fill gxt, update carry and the sums; whether gst or gvt has
         a non-finite value."""
+        p = fixed(p)
         bad = False
         # the surrogate in a loop of its own: it is the long dependency chain of a step
         # (an exp), and a short loop body lets the processor overlap more elements of it
@@ -238,9 +332,9 @@ def forward(x, v0, c, kind, p, phi, spikes, h, v):
     steps = x.shape[0]
     x2 = _flat(x, steps)
     nonfinite = np.zeros(_chunks(x2.shape[1]), dtype=np.bool_)
-    _forward_kernel(kind)(x2, np.ascontiguousarray(v0).reshape(-1), c.k, c.v_rest,
-                          c.decay_input, p, *(a.reshape(steps, -1) for a in (spikes, h, v)),
-                          nonfinite)
+    kernel = _forward_kernel(kind, fixed_counts(p, x2.shape[1]))
+    kernel(x2, np.ascontiguousarray(v0).reshape(-1), c.k, c.v_rest, c.decay_input, p,
+           *(a.reshape(steps, -1) for a in (spikes, h, v)), nonfinite)
     return not nonfinite.any()
 
 
@@ -252,9 +346,9 @@ def backward(trace, grad_spikes, grad_v, c, kind, p, g0, detach_reset, grad_x, g
     flat_grad_v = _flat(grad_v, steps) if has_grad_v else np.zeros((1, 1), trace.x.dtype)
     chunks = _chunks(flat[0].shape[1])
     partials, nonfinite = np.zeros((chunks, 3)), np.zeros(chunks, dtype=np.bool_)
-    _backward_kernel(kind, g0)(flat[0], np.ascontiguousarray(trace.v0).reshape(-1), *flat[1:],
-                               flat_grad_v, has_grad_v, c.gain, c.decay, c.v_rest, c.decay_input, p,
-                               detach_reset, grad_x.reshape(steps, -1), grad_v0.reshape(-1),
-                               partials, nonfinite)
+    kernel = _backward_kernel(kind, g0, fixed_counts(p, flat[0].shape[1]))
+    kernel(flat[0], np.ascontiguousarray(trace.v0).reshape(-1), *flat[1:], flat_grad_v,
+           has_grad_v, c.gain, c.decay, c.v_rest, c.decay_input, p, detach_reset,
+           grad_x.reshape(steps, -1), grad_v0.reshape(-1), partials, nonfinite)
     totals = partials.sum(axis=0)
     return totals[0], totals[1:], not nonfinite.any()

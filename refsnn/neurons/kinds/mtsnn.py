@@ -123,13 +123,13 @@ def fire(h, p):
     o = weak(0.0, h) * h
     if p.cascade:
         r = h
-        for i in range(p.thresholds.shape[0]):
+        for i in range(len(p.thresholds)):
             u = r - p.thresholds[i]
             s = 1.0 * (u >= 0) if p.fire_at_zero else 1.0 * (u > 0)
             o = o + p.amplitudes[i] * s
             r = r - p.amplitudes[i] * s
         return o
-    for i in range(p.thresholds.shape[0]):
+    for i in range(len(p.thresholds)):
         u = h - p.thresholds[i]
         s = 1.0 * (u >= 0) if p.fire_at_zero else 1.0 * (u > 0)
         o = o + p.amplitudes[i] * s
@@ -140,12 +140,12 @@ def fire_smooth(h, p, phi):
     o = weak(0.0, h) * h
     if p.cascade:
         r = h
-        for i in range(p.thresholds.shape[0]):
+        for i in range(len(p.thresholds)):
             s = phi(r - p.thresholds[i])
             o = o + p.amplitudes[i] * s
             r = r - p.amplitudes[i] * s
         return o
-    for i in range(p.thresholds.shape[0]):
+    for i in range(len(p.thresholds)):
         o = o + p.amplitudes[i] * phi(h - p.thresholds[i])
     return o
 
@@ -155,7 +155,7 @@ def fire_grad(h, o, p, g0):
     if p.cascade:
         r = h
         chain = weak(1.0, h) + weak(0.0, h) * h  # D_i = dr_i/dH
-        for i in range(p.thresholds.shape[0]):
+        for i in range(len(p.thresholds)):
             u = r - p.thresholds[i]
             s = 1.0 * (u >= 0) if p.fire_at_zero else 1.0 * (u > 0)
             ds = p.scale * g0(u, p.alpha) * chain
@@ -163,7 +163,7 @@ def fire_grad(h, o, p, g0):
             chain = chain - p.amplitudes[i] * ds
             r = r - p.amplitudes[i] * s
         return d
-    for i in range(p.thresholds.shape[0]):
+    for i in range(len(p.thresholds)):
         d = d + p.amplitudes[i] * (p.scale * g0(h - p.thresholds[i], p.alpha))
     return d
 
@@ -194,7 +194,7 @@ def param_grads(h, o, dodh, g_o, g_out, g_v, p, g0):
     if p.cascade:
         r = h
         chain = weak(0.0, h) * h  # E_i = dr_i/dV
-        for i in range(p.thresholds.shape[0]):
+        for i in range(len(p.thresholds)):
             u = r - p.thresholds[i]
             s = 1.0 * (u >= 0) if p.fire_at_zero else 1.0 * (u > 0)
             ds = p.scale * g0(u, p.alpha) * (chain - p.threshold_ratios[i])
@@ -202,7 +202,7 @@ def param_grads(h, o, dodh, g_o, g_out, g_v, p, g0):
             chain = chain - p.amplitude_ratios[i] * s - p.amplitudes[i] * ds
             r = r - p.amplitudes[i] * s
     else:
-        for i in range(p.thresholds.shape[0]):
+        for i in range(len(p.thresholds)):
             t = t - p.amplitudes[i] * p.threshold_ratios[i] * (
                 p.scale * g0(h - p.thresholds[i], p.alpha))
     amplitude = o / p.v_threshold
