@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from refsnn import LIF, data
+from refsnn import LIF
 from refsnn.nn import (
     Adam,
     Flatten,
@@ -48,7 +48,7 @@ from refsnn.nn import (
     readout,
 )
 from refsnn.surrogates import Sigmoid
-from refsnn.training import limit_threads
+from refsnn.training import data, limit_threads
 
 T, BATCH, HIDDEN, CHANNELS, LR = 4, 64, 800, (16, 32), 1e-3
 
