@@ -202,6 +202,20 @@ def _chunk(c, n):
     return lo, min(n, lo + CHUNK)
 
 
+def _parallel_kernel(kind):
+    """Compile a kernel (parallel, cached on disk) under a name of its own per spike kind.
+
+    Numba's cache index of a function holds the types of its arguments, a kind's ``Params``
+    among them, pickled by module path; loading an index that names a module which no longer
+    exists fails (after an in-place upgrade that renamed a kind, for example). With one index
+    per kind, such an index is never read again instead."""
+    def compile_kernel(function):
+        function.__qualname__ += "_" + kind.__name__.rsplit(".", 1)[-1]
+        return nb.njit(parallel=True, cache=True, error_model="numpy")(function)
+
+    return compile_kernel
+
+
 @functools.cache
 def _forward_kernel(kind, counts):
     """Build the forward kernel of one spike kind, with ``counts`` (:func:`fixed_counts`)."""
@@ -221,7 +235,7 @@ def _forward_kernel(kind, counts):
             ht[j], st[j], vt[j] = hj, o, membrane[j]
         return bad
 
-    @nb.njit(parallel=True, cache=True, error_model="numpy")
+    @_parallel_kernel(kind)
     def forward_kernel(x, v0, k, v_rest, decay_input, p, spikes, h, v, nonfinite):
         if digest < 0:  # never: holds the source digest in the closure (the cache key)
             return
@@ -286,7 +300,7 @@ def _backward_kernel(kind, g0, counts):
             carry[j] = g_h * decay
         return bad
 
-    @nb.njit(parallel=True, cache=True, error_model="numpy")
+    @_parallel_kernel(kind)
     def backward_kernel(x, v0, spikes, h, v, grad_spikes, grad_v, has_grad_v, gain, decay,
                         v_rest, decay_input, p, detach_reset, grad_x, grad_v0, partials,
                         nonfinite):
