@@ -29,7 +29,7 @@ the vector lanes of float64): fdlibm e_expf.c's split ``ln2_hi`` (``n ln2_hi`` e
 ``2^n`` from ``(n + 127) << 23`` in two factors, ``x`` clamped to [-104, 89]. Every constant is
 a float32 (and the integers int32): a Python float would make Numba compute in float64.
 
-Measured accuracy (spec_tests/test_fastexp.py: the samples, and the bounds it asserts): float64
+Measured accuracy (tests/test_fastexp.py: the samples, and the bounds it asserts): float64
 at most 0.700 ulp for normal results, 0.797 ulp for subnormal ones (rounded twice: the float64
 sum, then to the subnormal's fewer bits); NumPy's vectorised float64 ``np.exp`` here: 0.718 ulp
 (0.506 for subnormal results). float32 at most 0.77 ulp (normal results) and 0.80 ulp

@@ -6,7 +6,7 @@
   function; their constants keep the input's dtype, refsnn/literals.py), else within
   BACKWARD_RTOL[dtype] * T of the largest gradient or upstream gradient, whichever is larger:
   each step may round differently (NumPy's np.exp vs the kernels' refsnn.fastexp.exp, each
-  within an ulp or so, see spec_tests/test_fastexp.py; the MT-SNN kind in float32), the
+  within an ulp or so, see tests/test_fastexp.py; the MT-SNN kind in float32), the
   carried gradient accumulates it linearly in T, and a result can cancel to far below its
   terms (e.g. dL/dv0 = gV (1 - v_th dO/dH) + ...), whose rounding then dominates.
 """

@@ -2,7 +2,7 @@
 
 1. Every layer's backward against central finite differences (float64), for dL/dx and every
    parameter, with ``L = sum(w y)`` for a random ``w`` (Conv2d, BatchNorm and AvgPool2d with
-   both backends; spec_tests/test_nn_kernels.py checks the backends against each other).
+   both backends; tests/test_nn_kernels.py checks the backends against each other).
 2. Whole networks (Linear-LIF-Linear-LIF; Conv-BN-LIF-Pool-Flatten-Linear) in the neurons'
    smooth mode, where the network is an ordinary differentiable function: BPTT == central
    differences, and == torch autograd of the same network written with torch's functional
