@@ -1,4 +1,8 @@
-"""Bad input raises ValueError naming the argument, before any computation."""
+"""Bad input raises ValueError naming the argument, before any computation.
+
+The arguments of ``forward`` and ``backward`` are checked for every model of
+refsnn.neurons.NEURONS (with its defaults); each model's own parameters are checked here for
+the binary models and the surrogates, and in spec_tests/test_<model stem>.py for the others."""
 
 from __future__ import annotations
 
@@ -11,10 +15,12 @@ from hypothesis import given
 from hypothesis.extra import numpy as hnp
 
 from refsnn import IF, LIF, PLIF, MTNeuron, MultiThreshold, Ternary, surrogates, validation
+from refsnn.neurons import NEURONS, with_defaults
 from refsnn.neurons.base import BACKENDS, Gradients, Trace
 from refsnn.nn import Adam, Linear, Sequential, losses, readout
 
 X = np.ones((3, 2))
+every_model = pytest.mark.parametrize("model", sorted(NEURONS))
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
@@ -26,9 +32,10 @@ X = np.ones((3, 2))
     (np.ones((2, 3), dtype=np.int64), r"^x: expected dtype float32 or float64, got int64"),
     ([[1.0]], r"^x: expected a numpy.ndarray .* got list"),
 ])
-def test_bad_x(x, message, backend):
+@every_model
+def test_bad_x(model, x, message, backend):
     with pytest.raises(ValueError, match=message):
-        LIF().forward(x, backend=backend)
+        with_defaults(NEURONS[model]).forward(x, backend=backend)
 
 
 @pytest.mark.parametrize("v0, message", [
@@ -37,9 +44,10 @@ def test_bad_x(x, message, backend):
     (np.nan, r"^v0: expected finite values"),
     ("a", r"^v0: expected a real scalar or array"),
 ])
-def test_bad_v0(v0, message):
+@every_model
+def test_bad_v0(model, v0, message):
     with pytest.raises(ValueError, match=message):
-        LIF().forward(X, v0)
+        with_defaults(NEURONS[model]).forward(X, v0)
 
 
 @pytest.mark.parametrize("make, message", [
@@ -75,8 +83,9 @@ def test_bad_backend_and_mode():
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
-def test_bad_backward_arguments(backend):
-    neuron = LIF()
+@every_model
+def test_bad_backward_arguments(model, backend):
+    neuron = with_defaults(NEURONS[model])
     trace = neuron.forward(X, backend=backend)
     with pytest.raises(ValueError, match=r"^grad_spikes: expected shape \(3, 2\) .* \(2, 3\)"):
         neuron.backward(trace, np.ones((2, 3)), backend=backend)
@@ -86,8 +95,9 @@ def test_bad_backward_arguments(backend):
         neuron.backward((X, X), np.ones((3, 2)), backend=backend)
 
 
-def test_bad_output_buffers():
-    neuron = LIF()
+@every_model
+def test_bad_output_buffers(model):
+    neuron = with_defaults(NEURONS[model])
     trace = neuron.forward(X)
     with pytest.raises(ValueError, match=r"^out: expected a Trace or None, got tuple"):
         neuron.forward(X, out=(X, X, X))
