@@ -85,7 +85,3 @@ STRATEGIES = {"IF": partial(neurons, models=(IF,)), "LIF": partial(neurons, mode
 """Model name (as in refsnn.neurons.NEURONS) -> ``f(soft=None)``: a strategy of that model with
 every option drawn (``soft``: only soft resets if True, only hard ones if False)."""
 
-
-def any_neurons(soft=None):
-    """Every neuron model of the package, with every option drawn."""
-    return st.one_of(*(strategy(soft=soft) for strategy in STRATEGIES.values()))
