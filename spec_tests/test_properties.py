@@ -16,7 +16,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from refsnn.neurons import NEURONS
@@ -145,6 +145,12 @@ OWN_PARAMETERS = {"Ternary": {"amplitude"}}
 """The learnable scalars a model adds to its base neuron's v_threshold and leak."""
 
 
+PER_MODEL = settings(max_examples=max(8, settings().max_examples // 4))
+"""The kernel comparisons' examples per model: a quarter of the profile's, at least the share
+each model had when one test drew from all four families (it was one of four), at 6/4 of the
+cost; the rest of the file gives every model the whole profile."""
+
+
 def runs(model):
     @st.composite
     def draw_run(draw):
@@ -171,6 +177,7 @@ def backward_is_exact(neuron, dtype):
 
 
 @every_model
+@PER_MODEL
 @given(data=st.data(), with_grad_v=st.booleans())
 def test_kernels_backward_agrees(model, data, with_grad_v):
     """dL/dx, dL/dv0: bit for bit where backward_is_exact, else within "kernels_backward" times
@@ -203,6 +210,7 @@ def test_kernels_backward_agrees(model, data, with_grad_v):
 
 
 @every_model
+@PER_MODEL
 @given(data=st.data(), backend=st.sampled_from(sorted(BACKENDS)))
 def test_writing_into_out_buffers_gives_the_same_results(model, data, backend):
     neuron, x, v0 = data.draw(runs(model), label="run")
