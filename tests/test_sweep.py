@@ -220,7 +220,7 @@ def test_a_killed_sweep_resumes_where_it_stopped(tmp_path):
     grid_file.write_text('command = "train"\n[base]\ndata = "digits"\nepochs = 1\n'
                          f'hidden = [8]\nbatch = 256\n[axes]\nseed = {list(range(runs))}\n')
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "refsnn.cli", "sweep", str(grid_file), "--out", str(out),
+    command = [sys.executable, "-m", "refsnn", "sweep", str(grid_file), "--out", str(out),
                "--quiet"]
     process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
