@@ -31,7 +31,7 @@ Fast2Sum, ``2^n`` from ``(n + 127) << 23`` in two factors, ``x`` clamped to [-10
 constant is a float32 (and the integers int32): a Python float would make Numba compute in
 float64.
 
-Measured accuracy (stated here only; spec_tests/test_fastexp.py asserts the bounds): float64 at
+Measured accuracy (stated here only; tests/test_fastexp.py asserts the bounds): float64 at
 most 0.700 ulp for normal results, 0.797 ulp for subnormal ones (rounded twice: the float64
 sum, then to the subnormal's fewer bits); NumPy's vectorised float64 ``np.exp`` here: 0.718 ulp
 (0.506 for subnormal results). float32 at most 0.77 ulp (normal results) and 0.80 ulp

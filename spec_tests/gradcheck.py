@@ -3,7 +3,7 @@
 In smooth mode every Heaviside step is the surrogate's primitive, so a run is an ordinary
 differentiable function of its inputs and parameters, and ``Neuron.backward`` must return its
 exact derivative. Central differences approximate it to O(EPS^2) truncation plus
-O(1e-16 / EPS) rounding, hence the tolerances.
+O(1e-16 / EPS) rounding, hence the tolerance (refsnn.tolerances, "finite_differences").
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import dataclasses
 
 import numpy as np
 
+from refsnn.tolerances import assert_close
+
 EPS = 1e-6
-RTOL, ATOL = 1e-6, 1e-8
 
 
 def central_difference(f, value, eps=EPS):
@@ -48,21 +49,25 @@ def loss(neuron, x, v0, weights):
     return np.sum(weights[0] * tr.spikes) + np.sum(weights[1] * tr.v)
 
 
-def assert_bptt_matches_fd(neuron, backend, seed=7, shape=(7, 2, 2), mean=0.7):
-    """L = sum(w0 O) + sum(w1 V): BPTT (``backend``) == central differences for dL/dx,
-    dL/dv0 and every learnable scalar the neuron reports."""
+def gradient_data(seed, shape=(7, 2, 2), mean=0.7):
+    """``(x, v0, weights)``: x ~ N(mean, 1), v0 ~ N(0, 0.3), the loss weights ~ N(0, 1)."""
     rng = np.random.default_rng(seed)
     x = rng.normal(mean, 1.0, shape)
     v0 = rng.normal(0.0, 0.3, shape[1:])
-    weights = rng.normal(size=(2, *shape))
+    return x, v0, rng.normal(size=(2, *shape))
+
+
+def assert_bptt_matches_fd(neuron, backend, x, v0, weights):
+    """L = sum(w0 O) + sum(w1 V): BPTT (``backend``) == central differences for dL/dx,
+    dL/dv0 and every learnable scalar the neuron reports."""
     trace = neuron.forward(x, v0, backend="numpy", smooth=True)
     grads = neuron.backward(trace, weights[0], weights[1], backend=backend)
-    np.testing.assert_allclose(grads.x, elementwise_fd(lambda a: loss(neuron, a, v0, weights), x),
-                               rtol=RTOL, atol=ATOL, err_msg="dL/dx")
-    np.testing.assert_allclose(grads.v0, elementwise_fd(lambda a: loss(neuron, x, a, weights), v0),
-                               rtol=RTOL, atol=ATOL, err_msg="dL/dv0")
+    assert_close(grads.x, elementwise_fd(lambda a: loss(neuron, a, v0, weights), x),
+                 "finite_differences", err_msg="dL/dx")
+    assert_close(grads.v0, elementwise_fd(lambda a: loss(neuron, x, a, weights), v0),
+                 "finite_differences", err_msg="dL/dv0")
     for name, value in grads.params.items():
         fd = central_difference(
             lambda p, name=name: loss(with_param(neuron, name, p), x, v0, weights),
             get_param(neuron, name))
-        np.testing.assert_allclose(value, fd, rtol=RTOL, atol=ATOL, err_msg=f"dL/d{name}")
+        assert_close(value, fd, "finite_differences", err_msg=f"dL/d{name}")

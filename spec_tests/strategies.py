@@ -1,47 +1,30 @@
-"""Hypothesis strategies shared by the spec suite: neurons with every option, and inputs."""
+"""Hypothesis strategies shared by the spec suite: neurons with every option, and inputs.
+
+:data:`STRATEGIES` is the registry the generic properties (spec_tests/test_properties.py) are
+parametrised over, keyed like ``refsnn.neurons.NEURONS``; a test there fails if a registered
+model has no strategy, so a new model cannot silently miss them.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 
 import numpy as np
 from hypothesis import strategies as st
 
 from refsnn import IF, LIF, PLIF
-from refsnn.spec.strategies import dyadic, inputs  # noqa: F401 (shared with refsnn.spec)
-from refsnn.surrogates import SURROGATES
+from refsnn.spec.strategies import dyadic, inputs, neurons  # noqa: F401 (shared with refsnn.spec)
 
-surrogates = st.builds(lambda cls, alpha, scale: cls(alpha=alpha, scale=scale),
-                       st.sampled_from(SURROGATES),
-                       st.floats(0.25, 8.0), st.sampled_from([1.0, 0.5, 2.0]))
+dtypes = st.sampled_from([np.float64, np.float32])
 
 
 @st.composite
-def neurons(draw, models=(IF, LIF, PLIF), soft=None):
-    """Any neuron of ``models`` with every semantic option drawn."""
-    model = draw(st.sampled_from(models), label="model")
-    v_threshold = draw(st.floats(0.25, 2.0), label="v_threshold")
-    soft = draw(st.booleans(), label="soft") if soft is None else soft
-    v_reset = None if soft else draw(st.floats(-1.0, 0.9 * v_threshold), label="v_reset")
-    common = dict(v_threshold=v_threshold, v_reset=v_reset,
-                  detach_reset=draw(st.booleans(), label="detach_reset"),
-                  compare=draw(st.sampled_from([">=", ">"]), label="compare"),
-                  surrogate=draw(surrogates, label="surrogate"))
-    if model is LIF:
-        common |= dict(tau=draw(st.floats(1.0, 20.0) | st.just(np.inf), label="tau"),
-                       decay_input=draw(st.booleans(), label="decay_input"))
-    if model is PLIF:
-        common |= dict(w=draw(st.floats(-3.0, 3.0), label="w"),
-                       decay_input=draw(st.booleans(), label="decay_input"))
-    return model(**common)
-
-
-@st.composite
-def ternaries(draw):
+def ternaries(draw, soft=None):
     """A Ternary on any base neuron (its v_reset moved inside (-v_th, v_th) if needed)."""
     from refsnn.neurons.ternary import Ternary
 
-    neuron = draw(neurons(), label="base neuron")
+    neuron = draw(neurons(soft=soft), label="base neuron")
     if neuron.v_reset is not None and neuron.v_reset <= -neuron.v_threshold:
         neuron = dataclasses.replace(neuron, v_reset=-0.5 * neuron.v_threshold)
     return Ternary(neuron=neuron, amplitude=draw(st.floats(0.1, 4.0), label="amplitude"),
@@ -96,6 +79,9 @@ def mt_neurons(draw, mode=None, soft=None, family=None, dominated=False):
     return MTNeuron(neuron=neuron, mode=mode, thresholds=tuple(rho), amplitudes=tuple(c))
 
 
-def any_neurons():
-    """Every neuron model of the package, with every option drawn."""
-    return st.one_of(neurons(), ternaries(), multithresholds(), mt_neurons())
+STRATEGIES = {"IF": partial(neurons, models=(IF,)), "LIF": partial(neurons, models=(LIF,)),
+              "PLIF": partial(neurons, models=(PLIF,)), "Ternary": ternaries,
+              "MultiThreshold": multithresholds, "MTNeuron": mt_neurons}
+"""Model name (as in refsnn.neurons.NEURONS) -> ``f(soft=None)``: a strategy of that model with
+every option drawn (``soft``: only soft resets if True, only hard ones if False)."""
+

@@ -1,4 +1,8 @@
-"""Bad input raises ValueError naming the argument, before any computation."""
+"""Bad input raises ValueError naming the argument, before any computation.
+
+The arguments of ``forward`` and ``backward`` are checked for every model of
+refsnn.neurons.NEURONS (with its defaults); each model's own parameters are checked here for
+the binary models and the surrogates, and in spec_tests/test_<model stem>.py for the others."""
 
 from __future__ import annotations
 
@@ -11,10 +15,11 @@ from hypothesis import given
 from hypothesis.extra import numpy as hnp
 
 from refsnn import IF, LIF, PLIF, MTNeuron, MultiThreshold, Ternary, surrogates, validation
+from refsnn.neurons import NEURONS, with_defaults
 from refsnn.neurons.base import BACKENDS, Gradients, Trace
-from refsnn.nn import Adam, Linear, Sequential, losses, readout
 
 X = np.ones((3, 2))
+every_model = pytest.mark.parametrize("model", sorted(NEURONS))
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
@@ -26,9 +31,10 @@ X = np.ones((3, 2))
     (np.ones((2, 3), dtype=np.int64), r"^x: expected dtype float32 or float64, got int64"),
     ([[1.0]], r"^x: expected a numpy.ndarray .* got list"),
 ])
-def test_bad_x(x, message, backend):
+@every_model
+def test_bad_x(model, x, message, backend):
     with pytest.raises(ValueError, match=message):
-        LIF().forward(x, backend=backend)
+        with_defaults(NEURONS[model]).forward(x, backend=backend)
 
 
 @pytest.mark.parametrize("v0, message", [
@@ -37,9 +43,10 @@ def test_bad_x(x, message, backend):
     (np.nan, r"^v0: expected finite values"),
     ("a", r"^v0: expected a real scalar or array"),
 ])
-def test_bad_v0(v0, message):
+@every_model
+def test_bad_v0(model, v0, message):
     with pytest.raises(ValueError, match=message):
-        LIF().forward(X, v0)
+        with_defaults(NEURONS[model]).forward(X, v0)
 
 
 @pytest.mark.parametrize("make, message", [
@@ -75,8 +82,9 @@ def test_bad_backend_and_mode():
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
-def test_bad_backward_arguments(backend):
-    neuron = LIF()
+@every_model
+def test_bad_backward_arguments(model, backend):
+    neuron = with_defaults(NEURONS[model])
     trace = neuron.forward(X, backend=backend)
     with pytest.raises(ValueError, match=r"^grad_spikes: expected shape \(3, 2\) .* \(2, 3\)"):
         neuron.backward(trace, np.ones((2, 3)), backend=backend)
@@ -86,8 +94,9 @@ def test_bad_backward_arguments(backend):
         neuron.backward((X, X), np.ones((3, 2)), backend=backend)
 
 
-def test_bad_output_buffers():
-    neuron = LIF()
+@every_model
+def test_bad_output_buffers(model):
+    neuron = with_defaults(NEURONS[model])
     trace = neuron.forward(X)
     with pytest.raises(ValueError, match=r"^out: expected a Trace or None, got tuple"):
         neuron.forward(X, out=(X, X, X))
@@ -246,45 +255,6 @@ def test_surrogates_refuse_non_real_input(x):
 def test_surrogate_lookup_by_a_non_string(name):
     with pytest.raises(ValueError, match=r"^surrogate: expected one of .* got"):
         surrogates.get(name)
-
-
-@pytest.mark.parametrize("steps, message", [
-    (-1, r"^steps: expected an integer >= 1, got -1"),
-    (0, r"^steps: expected an integer >= 1, got 0"),
-    (2.5, r"^steps: expected an integer >= 1, got float 2.5"),
-])
-def test_mean_over_time_backward_with_bad_steps(steps, message):
-    with pytest.raises(ValueError, match=message):
-        readout.mean_over_time_backward(np.ones((2, 3)), steps)
-
-
-def test_sequential_errors_show_the_shape_of_the_run():
-    net = Sequential(Linear(8, 3, rng=0))
-    with pytest.raises(ValueError, match=r"^layers\[0\] \(Linear\) got the run of shape \(5, 8\) "
-                       r"\[T, B, \.\.\.\] as one batch \[T\*B, \.\.\.\]: x: expected shape"):
-        net.forward(np.ones((5, 8)))
-    net.forward(np.ones((4, 5, 8)))
-    with pytest.raises(ValueError, match=r"^layers\[0\] \(Linear\) got the run of shape "
-                       r"\(4, 4, 3\)"):
-        net.backward(np.ones((4, 4, 3)))
-
-
-def test_adam_accepts_numpy_floats_as_betas():
-    params = Linear(2, 2, rng=0).parameters()
-    assert Adam(params, betas=(np.float32(0.5), np.float64(0.25))).betas == (0.5, 0.25)
-    with pytest.raises(ValueError, match=r"^betas\[1\]: expected a number in \[0, 1\), got 1.0"):
-        Adam(params, betas=(np.float32(0.5), np.float32(1.0)))
-
-
-@pytest.mark.parametrize("loss", sorted(losses.LOSSES))
-@pytest.mark.parametrize("scores, labels, message", [
-    (np.array([[0.0, np.nan]]), np.array([0]), r"^scores: expected finite values .* nan at "
-                                               r"index \(0, 1\)"),
-    (np.zeros((0, 3)), np.zeros(0, dtype=np.int64), r"^scores: expected a batch of B >= 1 rows"),
-])
-def test_losses_refuse_nan_scores_and_an_empty_batch(loss, scores, labels, message):
-    with pytest.raises(ValueError, match=message):
-        losses.LOSSES[loss](scores, labels)
 
 
 @pytest.mark.parametrize("method", ["derivative", "primitive"])

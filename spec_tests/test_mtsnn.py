@@ -4,12 +4,13 @@ Every expected value is derived here from the kind docstring's equations, not fr
 the spikes from the equations in float64 NumPy (the documented arithmetic), the standard
 families' levels from exact rationals (fractions.Fraction) on dyadic grids, charge conservation
 from exact dyadic sums, gradients from central differences (of the smooth run in parallel mode,
-of the run linearised at the forward pass's decisions in cascade mode) or by hand.
+of the run linearised at the forward pass's decisions in cascade mode) or by hand. Resets, the
+kernels and BPTT = finite differences of the parallel mode's smooth run are generic properties
+of every model (spec_tests/test_properties.py; the gradient cases: spec_tests/gradient_cases.py).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from fractions import Fraction
 
@@ -18,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refsnn import IF, LIF, PLIF
+from refsnn import IF, LIF
 from refsnn.neurons.base import BACKENDS
 from refsnn.neurons.kinds import mtsnn
 from refsnn.neurons.mtsnn import MTNeuron
@@ -30,17 +31,22 @@ from refsnn.surrogates import (
     StraightThrough,
     Triangular,
 )
-from spec_tests.gradcheck import RTOL as FD_RTOL
-from spec_tests.gradcheck import central_difference, elementwise_fd, get_param, loss, with_param
-from spec_tests.strategies import dyadic, inputs, mt_neurons, neurons
-from spec_tests.test_kernels import BACKWARD_RTOL, SCALAR_RTOL
+from refsnn.tolerances import assert_close, tolerance
+from spec_tests.gradcheck import central_difference, elementwise_fd, get_param, with_param
+from spec_tests.gradient_cases import (
+    FD_SURROGATES,
+    KINK_MARGIN,
+    MTSNN_BASES,
+    GradientCase,
+    a_min,
+    mt_neuron,
+)
+from spec_tests.strategies import dtypes, dyadic, inputs, mt_neurons, neurons
 
 MODES = ("parallel", "cascade")
-DTYPES = (np.float64, np.float32)
 TRACE = ("spikes", "h", "v")
 ARITHMETIC_SURROGATES = (Rectangular, Triangular, FastSigmoid, StraightThrough)
 
-dtypes = st.sampled_from(DTYPES)
 
 
 def expected_spikes(model, h, dtype):
@@ -97,18 +103,19 @@ def test_one_threshold_is_the_base_neuron(neuron, dtype, mode, v0, data):
         ga = neuron.backward(a, (v * gs).astype(dtype), gv, backend=backend)
         gb = model.backward(b, gs, gv, backend=backend)
         upstream = max(np.abs(gs).max() * max(float(v), 1.0), np.abs(gv).max())
-        rtol = 4 * BACKWARD_RTOL[dtype] * steps
+        bound = tolerance("mtsnn_one_threshold", dtype).atol * steps
         for name in ("x", "v0"):
             ref, got = getattr(ga, name), getattr(gb, name)
             assert got.dtype == ref.dtype and got.shape == ref.shape
-            assert np.abs(got - ref).max() <= rtol * max(np.abs(ref).max(), upstream), name
+            assert np.abs(got - ref).max() <= bound * max(np.abs(ref).max(), upstream), name
         assert ga.params.keys() == gb.params.keys()
-        tol = SCALAR_RTOL[dtype] * x.size * (1 + np.abs(ga.x).max() + upstream)
+        sums = tolerance("kernels_parameter_gradients", dtype)  # sums in another order, too
+        tol = sums.atol * x.size * (1 + np.abs(ga.x).max() + upstream)
         amplitude_term = float(np.sum(gs.astype(np.float64) * a.spikes))
         for name, value in ga.params.items():
             expected = value + (amplitude_term if name == "v_threshold" else 0.0)
-            np.testing.assert_allclose(gb.params[name], expected, rtol=SCALAR_RTOL[dtype],
-                                       atol=tol, err_msg=name)
+            np.testing.assert_allclose(gb.params[name], expected, rtol=sums.rtol, atol=tol,
+                                       err_msg=name)
 
 
 # --- 2. the spike: binary spikes times fixed amplitudes; the standard families ---------------
@@ -220,123 +227,22 @@ def test_soft_reset_if_conserves_charge_exactly(dtype, mode, log_k, steps, n, si
                                       + tr.spikes.astype(np.float64).sum(0))
 
 
-@given(mt_neurons(), dtypes, st.data())
-def test_resets(model, dtype, data):
-    """Soft: V = H - O (in float64, rounded once). Hard: V = v_reset where any s_i fired, else H."""
+@given(mt_neurons(soft=True), dtypes, st.data())
+def test_soft_reset_rounds_h_minus_o_once(model, dtype, data):
+    """Soft: V = H - O computed in float64 from the unrounded O and rounded once to the dtype (so
+    in float32 not H - O of the rounded spikes); the hard reset is generic."""
     x = data.draw(inputs(dtype=dtype, max_steps=8), label="x")
     for backend in BACKENDS:
         tr = model.forward(x, backend=backend)
-        if model.neuron.v_reset is None:
-            o, _ = expected_spikes(model, tr.h, dtype)  # the unrounded float64 O
-            np.testing.assert_array_equal(tr.v, (tr.h.astype(np.float64) - o).astype(dtype))
-        else:
-            fired = tr.spikes > 0
-            assert np.all(tr.v[fired] == dtype(model.neuron.v_reset))
-            np.testing.assert_array_equal(tr.v[~fired], tr.h[~fired])
+        o, _ = expected_spikes(model, tr.h, dtype)  # the unrounded float64 O
+        np.testing.assert_array_equal(tr.v, (tr.h.astype(np.float64) - o).astype(dtype))
 
 
-# --- 3. numba == numpy ----------------------------------------------------------------------
+# --- 3. BPTT of the cascade == finite differences of its linearised run (float64) ----------
 
-@given(mt_neurons(), dtypes, st.floats(-1, 1.5), st.booleans(), st.data())
-def test_numba_agrees_with_numpy(model, dtype, v0, with_grad_v, data):
-    """Forward bit for bit; backward within spec_tests/test_kernels.py's tolerances, and bit for
-    bit for dL/dx, dL/dv0 in float64 with surrogates free of transcendental functions (the same
-    IEEE operations in the same order)."""
-    x = data.draw(inputs(dtype=dtype, max_steps=20), label="x")
-    a, b = model.forward(x, v0, backend="numpy"), model.forward(x, v0, backend="numba")
-    assert_trace_equal(b, a, dtype)
-    gs, gv = upstream_gradients(data, x, with_grad_v)
-    ga = model.backward(a, gs, gv, backend="numpy")
-    gb = model.backward(a, gs, gv, backend="numba")
-    exact = dtype == np.float64 and isinstance(model.surrogate, ARITHMETIC_SURROGATES)
-    rtol = 0.0 if exact else BACKWARD_RTOL[dtype] * x.shape[0]
-    upstream = max(np.abs(gs).max(), 0.0 if gv is None else np.abs(gv).max())
-    for name in ("x", "v0"):
-        ref, got = getattr(ga, name), getattr(gb, name)
-        assert got.dtype == ref.dtype and got.shape == ref.shape
-        assert np.abs(got - ref).max(initial=0) <= rtol * max(np.abs(ref).max(), upstream), name
-    tol = SCALAR_RTOL[dtype] * x.size * (1 + np.abs(ga.x).max())
-    assert ga.params.keys() == gb.params.keys() == {"v_threshold"} | set(
-        model.neuron.leak_rate_gradient(0.0))
-    for name, value in ga.params.items():
-        np.testing.assert_allclose(gb.params[name], value, rtol=SCALAR_RTOL[dtype], atol=tol,
-                                   err_msg=name)
-
-
-# --- 4. BPTT == central finite differences (float64, detach_reset=False) --------------------
-
-# (base neuron, input mean): thresholds low enough that several stages fire; every v_reset is
-# below the lowest threshold of every configuration in CONFIGS.
-FD_MODELS = [
-    (IF(v_threshold=0.5, v_reset=-0.25), 0.5),
-    (IF(v_threshold=0.5, v_reset=None), 0.3),
-    (LIF(tau=3.0, v_threshold=0.4, v_reset=0.02), 0.8),
-    (LIF(tau=2.5, decay_input=False, v_threshold=0.6, v_reset=None), 0.8),
-    (PLIF(w=0.4, v_threshold=0.5, v_reset=0.0), 0.8),
-    (PLIF(w=-0.7, decay_input=False, v_threshold=0.5, v_reset=None), 0.3),
-]
-FD_SURROGATES = [Sigmoid(alpha=3.0), Arctan(alpha=1.5, scale=0.5)]
-CONFIGS = {  # mode -> (thresholds, amplitudes) of the standard K = 3 family and drawn-like ratios
-    "parallel": [((1 / 3, 2 / 3, 1.0), (1 / 3,) * 3), ((0.3, 1.1, 0.8), (0.2, 0.7, 0.5))],
-    "cascade": [((1.0, 0.5, 0.25), (1.0, 0.5, 0.25)), ((1.2, 0.7, 0.3), (0.9, 0.6, 0.4))],
-}
-KINK_MARGIN = 1e-4  # >> the FD step's effect on O (EPS = 1e-6 times O(1) sensitivities)
 SHAPE = (7, 2, 2)
-FD_CASES = [pytest.param(model, mean, surrogate, which, id=f"{model!r}-{surrogate.name}-{which}")
-            for model, mean in FD_MODELS for surrogate in FD_SURROGATES for which in (0, 1)]
-
-
-def fd_model(mode, base, surrogate, which):
-    thresholds, amplitudes = CONFIGS[mode][which]
-    return MTNeuron(neuron=dataclasses.replace(base, surrogate=surrogate), mode=mode,
-                    thresholds=thresholds, amplitudes=amplitudes)
-
-
-def kink_free_data(accept, mean):
-    """The first seed's (x, v0, weights) for which ``accept(x, v0)``."""
-    for seed in range(200):
-        rng = np.random.default_rng(seed)
-        x = rng.normal(mean, 1.0, SHAPE)
-        v0 = rng.normal(0.0, 0.3, SHAPE[1:])
-        if accept(x, v0):
-            return x, v0, rng.normal(size=(2, *SHAPE))
-    raise AssertionError("no kink-free seed in range(200)")
-
-
-def a_min(model):
-    return min(model.amplitudes) * model.neuron.v_threshold
-
-
-@pytest.mark.parametrize("model, mean, surrogate, which", FD_CASES)
-def test_parallel_bptt_equals_finite_differences_of_the_smooth_run(model, mean, surrogate,
-                                                                   which):
-    """Parallel mode, smooth run (every step is phi): L = sum(w0 O) + sum(w1 V); BPTT of both
-    backends == central differences for dL/dx, dL/dv0, dL/dv_threshold, dL/dtau or dL/dw. With
-    a hard reset the run keeps KINK_MARGIN away from min(O / a_min, 1)'s kink."""
-    neuron = fd_model("parallel", model, surrogate, which)
-
-    def accept(x, v0):
-        if neuron.neuron.v_reset is None:
-            return True
-        o = neuron.forward(x, v0, backend="numpy", smooth=True).spikes
-        return np.abs(o / a_min(neuron) - 1).min() > KINK_MARGIN
-
-    x, v0, weights = kink_free_data(accept, mean)
-    assert np.unique(neuron.forward(x, v0, backend="numpy").spikes).size >= 3  # several levels
-    trace = neuron.forward(x, v0, backend="numpy", smooth=True)
-    expected = {"x": elementwise_fd(lambda a: loss(neuron, a, v0, weights), x),
-                "v0": elementwise_fd(lambda a: loss(neuron, x, a, weights), v0)}
-    for backend in BACKENDS:
-        grads = neuron.backward(trace, weights[0], weights[1], backend=backend)
-        assert set(grads.params) == {"v_threshold"} | set(model.leak_rate_gradient(0.0))
-        for name in ("x", "v0"):
-            np.testing.assert_allclose(getattr(grads, name), expected[name], rtol=FD_RTOL,
-                                       atol=1e-8, err_msg=f"dL/d{name}")
-        for name, value in grads.params.items():
-            fd = central_difference(
-                lambda p, name=name: loss(with_param(neuron, name, p), x, v0, weights),
-                get_param(neuron, name))
-            np.testing.assert_allclose(value, fd, rtol=FD_RTOL, atol=1e-8, err_msg=f"dL/d{name}")
+FD_CASES = [pytest.param(base, mean, surrogate, which, id=f"{base!r}-{surrogate.name}-{which}")
+            for base, mean in MTSNN_BASES for surrogate in FD_SURROGATES for which in (0, 1)]
 
 
 def spec_run(model, x, v0, frozen=None):
@@ -387,18 +293,18 @@ def test_cascade_bptt_equals_finite_differences_of_the_linearised_run(model, mea
     backends. (The smooth run is not usable for K >= 2: its residuals are smooth, while BPTT
     recomputes them from H with the hard steps; see the kind docstring.) With a hard reset,
     the data avoid O = a_min, the kink of min(O / a_min, 1)."""
-    neuron = fd_model("cascade", model, surrogate, which)
-    hard = neuron.neuron.v_reset is not None
+    neuron = mt_neuron("cascade", model, surrogate, which)
 
-    def accept(x, v0):
+    def kink_free(neuron, x, v0):
         o = spec_run(neuron, x, v0)[0]
-        return not hard or np.all((o == 0) | (np.abs(o / a_min(neuron) - 1) > KINK_MARGIN))
+        return neuron.neuron.v_reset is None or np.all(
+            (o == 0) | (np.abs(o / a_min(neuron) - 1) > KINK_MARGIN))
 
-    x, v0, weights = kink_free_data(accept, mean)
+    x, v0, weights = GradientCase(neuron, mean, seeds=range(200), usable=kink_free).data()
     trace = neuron.forward(x, v0, backend="numpy")
     *spec, record = spec_run(neuron, x, v0)
     for name, value in zip(TRACE, spec, strict=True):  # the spec's run is the forward pass
-        np.testing.assert_allclose(getattr(trace, name), value, rtol=1e-13, atol=1e-13)
+        assert_close(getattr(trace, name), value, "float64_reordered")
     assert np.unique(trace.spikes).size >= 3  # several levels are used
 
     def linearised_loss(model, x, v0):
@@ -411,13 +317,13 @@ def test_cascade_bptt_equals_finite_differences_of_the_linearised_run(model, mea
         grads = neuron.backward(trace, weights[0], weights[1], backend=backend)
         assert set(grads.params) == {"v_threshold"} | set(model.leak_rate_gradient(0.0))
         for name in ("x", "v0"):
-            np.testing.assert_allclose(getattr(grads, name), expected[name], rtol=FD_RTOL,
-                                       atol=1e-8, err_msg=f"dL/d{name}")
+            assert_close(getattr(grads, name), expected[name], "finite_differences",
+                         err_msg=f"dL/d{name}")
         for name, value in grads.params.items():
             fd = central_difference(
                 lambda p, name=name: linearised_loss(with_param(neuron, name, p), x, v0),
                 get_param(neuron, name))
-            np.testing.assert_allclose(value, fd, rtol=FD_RTOL, atol=1e-8, err_msg=f"dL/d{name}")
+            assert_close(value, fd, "finite_differences", err_msg=f"dL/d{name}")
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -427,7 +333,7 @@ def test_fire_grad_and_threshold_gradient_element_wise(mode, which):
     (read off with dL/dO = 1, dL/dV = 0) == dO/dV, by central differences of the smooth spike
     (parallel) or of the spike linearised at the hard decisions (cascade)."""
     base = IF(v_threshold=0.7, v_reset=None, surrogate=Sigmoid(alpha=2.5, scale=0.8))
-    model = fd_model(mode, base, base.surrogate, which)
+    model = mt_neuron(mode, base, base.surrogate, which)
     h = np.linspace(-1.0, 2.5, 1501)
     p, g0 = model.kind_params(np.float64), type(base.surrogate).g0
     zero_v0 = np.zeros(h.shape)
@@ -445,11 +351,9 @@ def test_fire_grad_and_threshold_gradient_element_wise(mode, which):
             return spec_run(other, np.asarray(h)[None], zero_v0, frozen=recorded)[0][0]
         o = mtsnn.fire(h, p)
     dodh = mtsnn.fire_grad(h, o, p, g0)
-    np.testing.assert_allclose(dodh, central_difference(lambda a: spike(a, 0.7), h),
-                               rtol=FD_RTOL, atol=1e-8)
+    assert_close(dodh, central_difference(lambda a: spike(a, 0.7), h), "finite_differences")
     dodv, unused = mtsnn.param_grads(h, o, dodh, 1.0, 1.0, 0.0, p, g0)
-    np.testing.assert_allclose(dodv, central_difference(lambda t: spike(h, t), 0.7),
-                               rtol=FD_RTOL, atol=1e-8)
+    assert_close(dodv, central_difference(lambda t: spike(h, t), 0.7), "finite_differences")
     assert unused == 0.0
 
 
@@ -470,14 +374,14 @@ def test_hard_reset_threshold_gradient_through_a_min():
     assert np.all(o < p.a_min)
     dodh = mtsnn.fire_grad(h, o, p, g0)
     dvdh, dvdo = mtsnn.reset_grad(h, o, p)
-    np.testing.assert_allclose(dvdh + dvdo * dodh, central_difference(
-        lambda a: membrane(a, 0.8), h), rtol=FD_RTOL, atol=1e-8)
+    assert_close(dvdh + dvdo * dodh, central_difference(
+        lambda a: membrane(a, 0.8), h), "finite_differences")
     d_threshold, _ = mtsnn.param_grads(h, o, dodh, dvdo, 0.0, 1.0, p, g0)  # g_o = dL/dV' dV'/dO
-    np.testing.assert_allclose(d_threshold, central_difference(lambda t: membrane(h, t), 0.8),
-                               rtol=FD_RTOL, atol=1e-8)
+    assert_close(d_threshold, central_difference(lambda t: membrane(h, t), 0.8),
+                 "finite_differences")
 
 
-# --- 5. bad input ---------------------------------------------------------------------------
+# --- 4. bad input ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(mode="serial"), r"^mode: expected one of \('parallel', 'cascade'\), got 'serial'$"),
@@ -552,7 +456,7 @@ def test_defaults_families_and_normalisation():
     assert p.a_min == np.float32((1 / 3) * 0.3) and p.a_min.dtype == np.float32
 
 
-# --- 6. hand-derived cases ------------------------------------------------------------------
+# --- 5. hand-derived cases ------------------------------------------------------------------
 
 def one_step(model, h, backend):
     """IF from V = 0 with X = H: one step whose H is exactly ``h``."""

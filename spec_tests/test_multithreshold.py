@@ -2,7 +2,9 @@
 
 Every expected value is derived here from the kind docstring's equations, not from the code:
 levels from exact rational arithmetic (fractions.Fraction), charge conservation from exact
-dyadic sums, gradients from central differences of the smooth mode or by hand.
+dyadic sums, gradients from central differences of the smooth mode or by hand. Resets, the
+kernels and BPTT = finite differences of whole runs are generic properties of every model
+(spec_tests/test_properties.py; this model's gradient cases: spec_tests/gradient_cases.py).
 """
 
 from __future__ import annotations
@@ -16,20 +18,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refsnn import IF, LIF, PLIF
+from refsnn import IF, LIF
 from refsnn.neurons.base import BACKENDS
 from refsnn.neurons.kinds import multithreshold
+from refsnn.neurons.kinds.multithreshold import DERIVATIVES
 from refsnn.neurons.multithreshold import MultiThreshold
-from refsnn.surrogates import Arctan, Rectangular, Sigmoid
-from spec_tests.gradcheck import RTOL as FD_RTOL
-from spec_tests.gradcheck import central_difference, elementwise_fd, get_param, loss, with_param
-from spec_tests.strategies import dyadic, inputs, multithresholds, neurons
+from refsnn.surrogates import Rectangular, Sigmoid
+from refsnn.tolerances import assert_close
+from spec_tests.gradcheck import central_difference
+from spec_tests.strategies import dtypes, dyadic, inputs, neurons
 
-DERIVATIVES = ("sum", "ramp", "stretched")
-DTYPES = (np.float64, np.float32)
 TRACE = ("spikes", "h", "v")
-
-dtypes = st.sampled_from(DTYPES)
 
 
 def with_threshold(neuron, v_threshold):
@@ -134,91 +133,7 @@ def test_soft_reset_if_conserves_charge_exactly(dtype, levels, steps, n, sixty_f
                                       + v_threshold * tr.spikes.astype(np.float64).sum(0))
 
 
-@given(multithresholds(soft=True), inputs())
-def test_soft_reset_subtracts_level_times_threshold(multi, x):
-    for backend in BACKENDS:
-        tr = multi.forward(x, backend=backend)
-        np.testing.assert_array_equal(tr.v, tr.h - tr.spikes * multi.neuron.v_threshold)
-
-
-@given(multithresholds(soft=False), dtypes, st.data())
-def test_hard_reset_sets_v_reset_exactly_where_any_level_fired(multi, dtype, data):
-    x = data.draw(inputs(dtype=dtype), label="x")
-    v_reset = dtype(multi.neuron.v_reset)
-    for backend in BACKENDS:
-        tr = multi.forward(x, backend=backend)
-        fired = tr.spikes > 0
-        assert np.all(tr.v[fired] == v_reset)
-        np.testing.assert_array_equal(tr.v[~fired], tr.h[~fired])
-
-
-# --- 3. numba == numpy: spec_tests/test_kernels.py (every model, via any_neurons) --------
-
-
-# --- 4. BPTT == finite differences in the smooth mode --------------------------------------
-
-# (base neuron, input mean): thresholds low enough that the runs reach levels 2 and 3.
-FD_MODELS = [
-    (IF(v_threshold=0.5, v_reset=-0.25), 0.8),
-    (IF(v_threshold=0.5, v_reset=None), 0.8),
-    (LIF(tau=3.0, v_threshold=0.4, v_reset=0.1), 2.5),
-    (LIF(tau=2.5, decay_input=False, v_threshold=0.6, v_reset=None), 1.2),
-    (PLIF(w=0.4, v_threshold=0.5, v_reset=0.0), 2.0),
-    (PLIF(w=-0.7, decay_input=False, v_threshold=0.5, v_reset=None), 1.0),
-]
-FD_SURROGATES = [Sigmoid(alpha=3.0), Arctan(alpha=1.5, scale=0.5)]
-KINK_MARGIN = 1e-4  # >> the FD step's effect on H and O (EPS = 1e-6 times O(1) sensitivities)
-SHAPE = (7, 2, 2)
-
-
-def kink_distance(multi, x, v0):
-    """How close a smooth run comes to a kink: the ramp's corners H = v_th/2, (D+1/2) v_th and,
-    with a hard reset, min(O, 1) at O = 1 (central differences are wrong across a kink)."""
-    tr = multi.forward(x, v0, backend="numpy", smooth=True)
-    th, d = multi.neuron.v_threshold, multi.levels
-    distance = np.inf
-    if multi.derivative == "ramp":
-        distance = min(np.abs(tr.h - th / 2).min(), np.abs(tr.h - (d + 0.5) * th).min())
-    if multi.neuron.v_reset is not None:
-        distance = min(distance, np.abs(tr.spikes - 1.0).min())
-    return distance
-
-
-def kink_free_data(multi, mean):
-    """The first seed's (x, v0, weights) whose smooth run stays KINK_MARGIN away from kinks."""
-    for seed in range(100):
-        rng = np.random.default_rng(seed)
-        x = rng.normal(mean, 1.0, SHAPE)
-        v0 = rng.normal(0.0, 0.3, SHAPE[1:])
-        if kink_distance(multi, x, v0) > KINK_MARGIN:
-            return x, v0, rng.normal(size=(2, *SHAPE))
-    raise AssertionError("no kink-free seed in range(100)")
-
-
-@pytest.mark.parametrize("surrogate", FD_SURROGATES, ids=lambda s: s.name)
-@pytest.mark.parametrize("derivative", DERIVATIVES)
-@pytest.mark.parametrize("model, mean", FD_MODELS, ids=[repr(m) for m, _ in FD_MODELS])
-def test_bptt_equals_finite_differences(model, mean, derivative, surrogate):
-    """L = sum(w0 O) + sum(w1 V) in the smooth mode (float64, detach_reset=False): BPTT of both
-    backends == central differences for dL/dx, dL/dv0, dL/dv_threshold and dL/dtau or dL/dw."""
-    multi = MultiThreshold(neuron=dataclasses.replace(model, surrogate=surrogate), levels=3,
-                           derivative=derivative)
-    x, v0, weights = kink_free_data(multi, mean)
-    assert multi.forward(x, v0, backend="numpy").spikes.max() >= 2  # several levels are used
-    trace = multi.forward(x, v0, backend="numpy", smooth=True)
-    fd_x = elementwise_fd(lambda a: loss(multi, a, v0, weights), x)
-    fd_v0 = elementwise_fd(lambda a: loss(multi, x, a, weights), v0)
-    for backend in BACKENDS:
-        grads = multi.backward(trace, weights[0], weights[1], backend=backend)
-        assert set(grads.params) == {"v_threshold"} | set(model.leak_rate_gradient(0.0))
-        np.testing.assert_allclose(grads.x, fd_x, rtol=FD_RTOL, atol=1e-8, err_msg="dL/dx")
-        np.testing.assert_allclose(grads.v0, fd_v0, rtol=FD_RTOL, atol=1e-8, err_msg="dL/dv0")
-        for name, value in grads.params.items():
-            fd = central_difference(
-                lambda p, name=name: loss(with_param(multi, name, p), x, v0, weights),
-                get_param(multi, name))
-            np.testing.assert_allclose(value, fd, rtol=FD_RTOL, atol=1e-8, err_msg=f"dL/d{name}")
-
+# --- 3. the spike's derivative, element-wise ----------------------------------------------
 
 @pytest.mark.parametrize("derivative", DERIVATIVES)
 @pytest.mark.parametrize("levels", [1, 2, 5])
@@ -239,15 +154,13 @@ def test_fire_grad_is_the_derivative_of_the_smooth_spike(derivative, levels):
     p = MultiThreshold(neuron=base, levels=levels, derivative=derivative).kind_params(np.float64)
     g0 = type(base.surrogate).g0
     dodh = multithreshold.fire_grad(h, None, p, g0)
-    np.testing.assert_allclose(dodh, central_difference(lambda a: smooth(a, 0.7), h),
-                               rtol=FD_RTOL, atol=1e-8)
+    assert_close(dodh, central_difference(lambda a: smooth(a, 0.7), h), "finite_differences")
     dodth, unused = multithreshold.param_grads(h, None, dodh, 1.0, 1.0, 0.0, p, g0)
-    np.testing.assert_allclose(dodth, central_difference(lambda t: smooth(h, t), 0.7),
-                               rtol=FD_RTOL, atol=1e-8)
+    assert_close(dodth, central_difference(lambda t: smooth(h, t), 0.7), "finite_differences")
     assert unused == 0.0
 
 
-# --- 5. bad input ---------------------------------------------------------------------------
+# --- 4. bad input ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(levels=0), r"^levels: expected an integer >= 1, got 0$"),
@@ -274,9 +187,10 @@ def test_defaults_and_integer_types():
     assert levels == 4 and type(levels) is int
 
 
-# --- 6. hand-derived cases ------------------------------------------------------------------
+# --- 5. hand-derived cases ------------------------------------------------------------------
 
-def run(multi, x, backend, v0=0.0):
+def one_neuron(multi, x, backend, v0=0.0):
+    """The run of one neuron on the list of inputs ``x``, from ``v0``."""
     return multi.forward(np.asarray(x, dtype=np.float64).reshape(-1, 1), v0, backend=backend)
 
 
@@ -291,12 +205,12 @@ def test_if_soft_reset_constant_input_by_hand(backend):
     # With ">" t=3 gives O = 1 (2.0 > 2 is false), V = 1.0; t=4: H = 2.25 -> O = 2, V = 0.25;
     #   then as from t=1.
     multi = MultiThreshold(neuron=IF(v_reset=None), levels=3)
-    tr = run(multi, [1.25] * 6, backend)
+    tr = one_neuron(multi, [1.25] * 6, backend)
     assert tr.h[:, 0].tolist() == [1.25, 1.5, 1.75, 2.0, 1.25, 1.5]
     assert tr.spikes[:, 0].tolist() == [1, 1, 1, 2, 1, 1]
     assert tr.v[:, 0].tolist() == [0.25, 0.5, 0.75, 0.0, 0.25, 0.5]
     strict = dataclasses.replace(multi, neuron=IF(v_reset=None, compare=">"))
-    tr = run(strict, [1.25] * 6, backend)
+    tr = one_neuron(strict, [1.25] * 6, backend)
     assert tr.spikes[:, 0].tolist() == [1, 1, 1, 1, 2, 1]
     assert tr.v[:, 0].tolist() == [0.25, 0.5, 0.75, 1.0, 0.25, 0.5]
 
@@ -308,13 +222,13 @@ def test_levels_saturate_at_d_by_hand(backend):
     # Hard reset to -0.5, from V = -0.5: H = 4.0 -> O = 3 (not 4), V = -0.5; again the same.
     # Hard reset with X = 0.75: H = 0.75 (O = 0, V = 0.75), 1.5 (O = 1, V = -0.5), 0.25 (O = 0).
     soft = MultiThreshold(neuron=IF(v_reset=None), levels=3)
-    tr = run(soft, [4.5] * 3, backend)
+    tr = one_neuron(soft, [4.5] * 3, backend)
     assert tr.spikes[:, 0].tolist() == [3, 3, 3] and tr.v[:, 0].tolist() == [1.5, 3.0, 4.5]
     hard = MultiThreshold(neuron=IF(v_reset=-0.5), levels=3)
-    tr = run(hard, [4.5] * 2, backend, v0=-0.5)
+    tr = one_neuron(hard, [4.5] * 2, backend, v0=-0.5)
     assert tr.h[:, 0].tolist() == [4.0, 4.0] and tr.spikes[:, 0].tolist() == [3, 3]
     assert tr.v[:, 0].tolist() == [-0.5, -0.5]
-    tr = run(hard, [0.75] * 3, backend, v0=0.0)
+    tr = one_neuron(hard, [0.75] * 3, backend, v0=0.0)
     assert tr.spikes[:, 0].tolist() == [0, 1, 0] and tr.v[:, 0].tolist() == [0.75, -0.5, 0.25]
 
 
@@ -332,7 +246,7 @@ def test_levels_saturate_at_d_by_hand(backend):
 def test_one_step_gradients_by_hand(backend, derivative, dodh, dodth):
     neuron = IF(v_reset=None, surrogate=Rectangular(alpha=1.0))
     multi = MultiThreshold(neuron=neuron, levels=3, derivative=derivative)
-    tr = run(multi, [2.75], backend)
+    tr = one_neuron(multi, [2.75], backend)
     assert tr.spikes[0, 0] == 2
     one, zero = np.ones((1, 1)), np.zeros((1, 1))
     # dL/dO = 1 only: dL/dX = dO/dH, dL/dv_th = dO/dv_th (V is not used).

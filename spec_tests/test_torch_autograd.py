@@ -14,7 +14,7 @@ Two checks, both with ``L = sum(gs S) + sum(gv V)`` for random ``gs``, ``gv``:
 1. smooth mode: ``S = phi(H - v_th)`` as plain torch ops, so autograd differentiates the run
    exactly; refsnn's BPTT (numpy and numba backends, both fed the smooth numpy trace) must give
    the same dL/dx, dL/dv0, dL/dv_threshold, dL/dtau or dL/dw. Unlike the finite-difference
-   test (test_gradients.py) this also covers ``detach_reset=True``.
+   test (test_properties.py) this also covers ``detach_reset=True``.
 2. step mode: ``S`` is a torch.autograd.Function, the Heaviside step forward (``>=`` or ``>``)
    and ``scale * g0`` backward. The torch forward uses refsnn's operation order, so spikes,
    H and V must be bit-identical to refsnn's (numpy and numba); the gradients must agree for
@@ -32,10 +32,10 @@ import pytest
 
 from refsnn import IF, LIF, PLIF
 from refsnn.surrogates import SURROGATES
+from refsnn.tolerances import assert_close
 
 torch = pytest.importorskip("torch")
 
-RTOL, ATOL = 1e-10, 1e-12
 STEPS, SHAPE = 12, (3, 4)
 F64 = torch.float64
 
@@ -198,16 +198,13 @@ def make_inputs(seed, grid):
 def assert_gradients_equal(grads, expected, context):
     for name in ("x", "v0", "v_threshold"):
         assert np.all(np.isfinite(expected[name])), f"non-finite torch dL/d{name} {context}"
-    np.testing.assert_allclose(grads.x, expected["x"], rtol=RTOL, atol=ATOL,
-                               err_msg=f"dL/dx {context}")
-    np.testing.assert_allclose(grads.v0, expected["v0"], rtol=RTOL, atol=ATOL,
-                               err_msg=f"dL/dv0 {context}")
+    assert_close(grads.x, expected["x"], "torch_autograd", err_msg=f"dL/dx {context}")
+    assert_close(grads.v0, expected["v0"], "torch_autograd", err_msg=f"dL/dv0 {context}")
     scalars = grads.params
     want = {"v_threshold": expected["v_threshold"], **expected["params"]}
     assert scalars.keys() == want.keys(), context
     for name, value in want.items():
-        np.testing.assert_allclose(scalars[name], value, rtol=RTOL, atol=ATOL,
-                                   err_msg=f"dL/d{name} {context}")
+        assert_close(scalars[name], value, "torch_autograd", err_msg=f"dL/d{name} {context}")
 
 
 # --- 1. smooth mode: BPTT == autograd of the differentiable run ------------------------------
@@ -225,9 +222,9 @@ def test_smooth_bptt_equals_autograd(model, ties, detach_reset, surrogate_cls, b
     x, v0, gs, gv = make_inputs(11, grid=False)
     trace = neuron.forward(x, v0, backend="numpy", smooth=True)
     spikes, h, v, expected = torch_run(neuron, x, v0, gs, gv, smooth=True)
-    np.testing.assert_allclose(trace.spikes, spikes, rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(trace.h, h, rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(trace.v, v, rtol=RTOL, atol=ATOL)
+    assert_close(trace.spikes, spikes, "torch_autograd")
+    assert_close(trace.h, h, "torch_autograd")
+    assert_close(trace.v, v, "torch_autograd")
     assert 0.05 < np.mean(trace.spikes > 0.5) < 0.95  # the neurons are in their firing range
     grads = neuron.backward(trace, gs, gv, backend=backend)
     assert_gradients_equal(grads, expected, f"(smooth, {backend})")

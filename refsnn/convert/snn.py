@@ -33,7 +33,7 @@ code, which leaves the ANN's units in every membrane.
 
 With quantized activations, ``asg=True`` and ``T`` equal to the quantizers' ``steps``,
 every layer's spike count equals the ANN's level index and the logits equal the ANN's
-(spec_tests/test_convert.py proves it on exact arithmetic and checks it on random nets).
+(tests/test_convert.py proves it on exact arithmetic and checks it on random nets).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ loops over the windows. Pooling is parallel over images, BatchNorm over channels
 ``prange``); im2col and col2im are serial and release the GIL: Conv2d runs them per block of
 images on threads of its own (refsnn/nn/blocks.py).
 
-Agreement with the NumPy code (spec_tests/test_nn_kernels.py):
+Agreement with the NumPy code (tests/test_nn_kernels.py):
 
 - im2col and col2im: bit for bit (the same values copied; every position's additions in the
   same row-major order of kernel offsets, the positions outside the image adding 0);

@@ -10,10 +10,12 @@ their size and reason, in the expectations file
 (``--expectations``; a built-in target's is refsnn/spec/expectations/<name>.txt); a listed case
 is an xfail that must still disagree.
 
-The invariants of the project's spec_tests/test_neuron_properties.py are checked through the
-target's forward too, on the case table's neurons the target supports with hypothesis-drawn
-inputs and thresholds. For these hypothesis tests an expectation is an explicit check: a listed
-invariant must have a counterexample (``hypothesis.find``), not an xfail.
+The invariants (refsnn/spec/invariants.py, written once: the project's spec_tests hold the
+reference to the same checks) are run through the target's forward on binary neurons the
+target supports: the case table's, with hypothesis-drawn thresholds, and neurons with every
+option drawn (refsnn.spec.strategies.neurons), with hypothesis-drawn inputs. For these
+hypothesis tests an expectation is an explicit check: a listed invariant must have a
+counterexample (``hypothesis.find``), not an xfail.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from refsnn.cases.conformance import binary_neurons
 from refsnn.conformance.cases import CASES, SURROGATE_CASES
 from refsnn.conformance.compare import run_case, run_surrogate_case
 from refsnn.conformance.expectations import matching
-from refsnn.spec.strategies import dyadic, inputs
+from refsnn.spec import invariants
+from refsnn.spec.strategies import dyadic, inputs, neurons
 from refsnn.spec.verdicts import judge, params
 
 
@@ -49,6 +52,7 @@ def test_surrogate_derivative(target, target_expectations, case):
 # --- invariants through the target's forward --------------------------------------------------
 
 THRESHOLDS = (0.5, 0.75, 1.0, 1.5, 2.0)  # dyadic, so that dyadic inputs stay exact
+SIXTY_FOURTHS = tuple(j / 64 for j in range(1, 129))  # the exact thresholds of the charge test
 
 
 def _rescaled(neuron, v_threshold):
@@ -57,15 +61,22 @@ def _rescaled(neuron, v_threshold):
     return dataclasses.replace(neuron, v_threshold=v_threshold, v_reset=v_reset)
 
 
-def supported_neurons(target, models=(IF, LIF, PLIF), soft=None):
-    """The case table's binary neurons of ``models`` the target supports (optionally only soft
-    or hard resets), each with a drawn threshold; skips if there are none."""
+def supported_neurons(target, models=(IF, LIF, PLIF), soft=None, thresholds=THRESHOLDS,
+                      drawn=True):
+    """Neurons of ``models`` the target supports (optionally only soft or hard resets): the case
+    table's binary neurons, each with a threshold drawn from ``thresholds``, and (``drawn``)
+    neurons with every option drawn, where the target supports the drawn one (else a table
+    neuron instead); skips if there are none."""
     pool = [n for n in binary_neurons().values() if isinstance(n, models)
             and (soft is None or (n.v_reset is None) == soft) and target.supports(n) is None]
     if not pool:
         pytest.skip(f"{target.NAME} supports none of the neurons this invariant needs")
-    neurons = st.builds(_rescaled, st.sampled_from(pool), st.sampled_from(THRESHOLDS))
-    return neurons.filter(lambda n: target.supports(n) is None)
+    table = st.builds(_rescaled, st.sampled_from(pool), st.sampled_from(thresholds))
+    table = table.filter(lambda n: target.supports(n) is None)
+    if not drawn:
+        return table
+    return table | neurons(models, soft=soft).flatmap(
+        lambda n: st.just(n) if target.supports(n) is None else table)
 
 
 def hold(invariant_id, entries, strategy, prop):
@@ -105,10 +116,7 @@ def test_spikes_are_binary_and_mark_threshold_crossings(target, target_expectati
     def prop(example):
         neuron, x = example
         spikes, h, _ = run(target, neuron, x)
-        assert set(np.unique(spikes)) <= {0.0, 1.0}
-        if h is not None:  # only where the target exposes H
-            above = h >= neuron.v_threshold if neuron.compare == ">=" else h > neuron.v_threshold
-            np.testing.assert_array_equal(spikes, above)
+        invariants.spikes_mark_threshold_crossings(neuron, spikes, h)
 
     hold("invariant/spikes-binary", target_expectations,
          st.tuples(supported_neurons(target), inputs()), prop)
@@ -117,11 +125,7 @@ def test_spikes_are_binary_and_mark_threshold_crossings(target, target_expectati
 def test_hard_reset_sets_v_reset_exactly_where_spiked(target, target_expectations):
     def prop(example):
         neuron, x = example
-        spikes, h, v = run(target, neuron, x)
-        fired = spikes == 1
-        assert np.all(v[fired] == neuron.v_reset)
-        if h is not None:
-            np.testing.assert_array_equal(v[~fired], h[~fired])
+        invariants.hard_reset_sets_v_reset_where_fired(neuron, *run(target, neuron, x))
 
     hold("invariant/hard-reset-value", target_expectations,
          st.tuples(supported_neurons(target, soft=False), inputs()), prop)
@@ -138,18 +142,19 @@ def test_soft_reset_if_conserves_charge_exactly(target, target_expectations):
     def prop(example):
         neuron, x = example
         spikes, _, v = run(target, neuron, x, 0.0)
-        np.testing.assert_array_equal(x.sum(0), v[-1] + neuron.v_threshold * spikes.sum(0))
+        invariants.soft_reset_if_conserves_charge(neuron, x, spikes, v)
 
+    exact = supported_neurons(target, models=(IF,), soft=True, thresholds=SIXTY_FOURTHS,
+                              drawn=False)
     hold("invariant/soft-reset-if-conserves-charge", target_expectations,
-         st.tuples(supported_neurons(target, models=(IF,), soft=True), dyadic_inputs()), prop)
+         st.tuples(exact, dyadic_inputs()), prop)
 
 
 def test_zero_input_from_rest_never_fires_and_stays_at_rest(target, target_expectations):
     def prop(example):
         neuron, steps, n = example
         spikes, _, v = run(target, neuron, np.zeros((steps, n)))
-        assert not spikes.any()
-        assert np.all(v == neuron.rest_potential)
+        invariants.stays_at_rest(neuron, spikes, v)
 
     hold("invariant/zero-input-stays-at-rest", target_expectations,
          st.tuples(supported_neurons(target), st.integers(1, 30), st.integers(1, 5)), prop)

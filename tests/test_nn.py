@@ -2,7 +2,7 @@
 
 1. Every layer's backward against central finite differences (float64), for dL/dx and every
    parameter, with ``L = sum(w y)`` for a random ``w`` (Conv2d, BatchNorm and AvgPool2d with
-   both backends; spec_tests/test_nn_kernels.py checks the backends against each other).
+   both backends; tests/test_nn_kernels.py checks the backends against each other).
 2. Whole networks (Linear-LIF-Linear-LIF; Conv-BN-LIF-Pool-Flatten-Linear) in the neurons'
    smooth mode, where the network is an ordinary differentiable function: BPTT == central
    differences, and == torch autograd of the same network written with torch's functional
@@ -41,10 +41,8 @@ from refsnn.nn import (
     schedule,
 )
 from refsnn.surrogates import Sigmoid
-from spec_tests.gradcheck import ATOL, RTOL, elementwise_fd
-
-TORCH_RTOL, TORCH_ATOL = 1e-10, 1e-12
-
+from refsnn.tolerances import assert_close
+from spec_tests.gradcheck import elementwise_fd
 
 # --- 1. every layer's backward vs finite differences ----------------------------------------
 
@@ -121,14 +119,14 @@ def test_layer_backward_matches_finite_differences(make, shape, training, mean):
     weights = rng.normal(size=y.shape)
     grad_x = layer.backward(weights)
     values = {name: p.value.copy() for name, p in layer.parameters().items()}
-    np.testing.assert_allclose(
+    assert_close(
         grad_x, elementwise_fd(lambda a: layer_loss(make, a, values, weights, training), x),
-        rtol=RTOL, atol=ATOL, err_msg="dL/dx")
+        "finite_differences", err_msg="dL/dx")
     for name, p in layer.parameters().items():
         def bumped(a, name=name):
             return layer_loss(make, x, values | {name: a}, weights, training)
-        np.testing.assert_allclose(p.grad, elementwise_fd(bumped, values[name]), rtol=RTOL,
-                                   atol=ATOL, err_msg=f"dL/d{name}")
+        assert_close(p.grad, elementwise_fd(bumped, values[name]), "finite_differences",
+                     err_msg=f"dL/d{name}")
 
 
 def test_layer_gradients_accumulate_until_zero_grad():
@@ -228,9 +226,8 @@ def test_network_bptt_matches_finite_differences(make, shape, mean, classes):
     x, labels = inputs(shape, mean, classes)
     _, grad_x, grads = network_gradients(net, x, labels)
     assert any(name.endswith(".v_threshold") for name in grads)  # neuron scalars included
-    np.testing.assert_allclose(
-        grad_x, elementwise_fd(lambda a: network_loss(net, a, labels)[0], x),
-        rtol=RTOL, atol=ATOL, err_msg="dL/dx")
+    assert_close(grad_x, elementwise_fd(lambda a: network_loss(net, a, labels)[0], x),
+                 "finite_differences", err_msg="dL/dx")
     for name, p in net.parameters().items():
         original = p.value.copy()
 
@@ -239,8 +236,7 @@ def test_network_bptt_matches_finite_differences(make, shape, mean, classes):
             return network_loss(net, x, labels)[0]
         fd = elementwise_fd(bumped, original)
         p.value[...] = original
-        np.testing.assert_allclose(grads[name], fd, rtol=RTOL, atol=ATOL,
-                                   err_msg=f"dL/d{name}")
+        assert_close(grads[name], fd, "finite_differences", err_msg=f"dL/d{name}")
 
 
 # the same network in torch, from the equations (functional ops; the smooth LIF below)
@@ -312,12 +308,10 @@ def test_network_bptt_matches_torch_autograd(make, shape, mean, classes):
     loss, grad_x, grads = network_gradients(net, x, labels)
     torch_loss, leaves = torch_network(net, x, labels)
     np.testing.assert_allclose(loss, torch_loss, rtol=1e-12)
-    np.testing.assert_allclose(grad_x, leaves["x"].grad.numpy(), rtol=TORCH_RTOL,
-                               atol=TORCH_ATOL, err_msg="dL/dx")
+    assert_close(grad_x, leaves["x"].grad.numpy(), "torch_autograd", err_msg="dL/dx")
     assert set(grads) == set(leaves) - {"x"}
     for name, grad in grads.items():
-        np.testing.assert_allclose(grad, leaves[name].grad.numpy(), rtol=TORCH_RTOL,
-                                   atol=TORCH_ATOL, err_msg=f"dL/d{name}")
+        assert_close(grad, leaves[name].grad.numpy(), "torch_autograd", err_msg=f"dL/d{name}")
 
 
 def test_network_step_mode_numba_equals_numpy_reference():

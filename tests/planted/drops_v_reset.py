@@ -1,8 +1,8 @@
-"""A planted bug: a hard reset goes to 0 whatever ``v_reset`` (spec_tests/planted)."""
+"""A planted bug: a hard reset goes to 0 whatever ``v_reset`` (tests/planted)."""
 
 from refsnn.fuzz.draw import with_base
 from refsnn.targets.refsnn_numpy import supports, surrogate_derivative  # noqa: F401
-from spec_tests.planted import planted
+from tests.planted import planted
 
 NAME, VERSION = "drops_v_reset", "planted bug: v_reset dropped"
 

@@ -17,7 +17,7 @@
   arithmetic (BatchNorm removes every per-channel shift), so both backends compute rounding
   noise for it, and Adam's normalised step would turn any such noise into a step of lr.
 
-The finite-difference checks of both backends are in spec_tests/test_nn.py (LAYERS).
+The finite-difference checks of both backends are in tests/test_nn.py (LAYERS).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from refsnn.conformance.cases import CASES
 from refsnn.conformance.expectations import parse
 from refsnn.fuzz import family, search, write
 from refsnn.golden import io, manifest
-from spec_tests.planted import compare_gt, drops_v_reset
+from tests.planted import compare_gt, drops_v_reset
 
 ROOT = Path(__file__).parents[1]
 KINDS = ("IF-", "LIF-", "PLIF-", "Ternary-", "MultiThreshold-", "MTNeuron-")

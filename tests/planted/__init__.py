@@ -1,4 +1,4 @@
-"""Targets with a planted bug, for spec_tests/test_fuzz.py: the NumPy reference run on a
+"""Targets with a planted bug, for tests/test_fuzz.py: the NumPy reference run on a
 changed neuron (``refsnn_numpy`` otherwise). Each module is a complete target."""
 
 from __future__ import annotations

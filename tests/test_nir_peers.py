@@ -2,7 +2,7 @@
 
 Every case builds a graph (with a framework's exporter, or by hand), runs a reference (the
 exporting module itself, or a framework's importer) and refsnn's ``nir compare`` on it. What
-each case gives is listed in spec_tests/expectations/nir_peers.txt, strictly: a case whose
+each case gives is listed in tests/expectations/nir_peers.txt, strictly: a case whose
 outcome changes (an upstream fix included) fails until the line is updated, so the change is
 noticed. A case of a framework that is not installed is skipped.
 """
