@@ -27,9 +27,13 @@ COMPARED = {
                               "ternary spikes",
     "kernels_backward": "Numba backward vs NumPy backward, otherwise",
     "kernels_parameter_gradients": "Numba vs NumPy scalar parameter gradients",
+    "mtsnn_one_threshold": "MTNeuron with one threshold and amplitude 1 vs its base neuron, "
+                           "gradients",
     "finite_differences": "BPTT vs central finite differences (smooth mode, attached reset "
                           "only)",
     "torch_autograd": "BPTT vs torch autograd",
+    "float64_reordered": "a float64 computation vs the same written out in another order (a "
+                         "re-derived run, a folded layer)",
     "float32_vs_float64": "float32 vs float64 runs: identical spike decisions except where the "
                           "float64 margin `\\|H - v_th\\|` is within the bound of the threshold; "
                           "membranes within it before the first such step",

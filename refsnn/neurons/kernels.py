@@ -30,7 +30,7 @@ per-chunk sums of the per-neuron float64 parameter sums use :func:`_lane_sum` (`
 is one serial chain of additions, a fifth of the backward's time at [8, 32768]).
 
 Agreement with the reference: the bounds and their reasons are the ``kernels_*`` entries of
-:mod:`refsnn.tolerances` (rendered in docs/semantics.md), asserted by spec_tests/test_kernels.py.
+:mod:`refsnn.tolerances` (rendered in docs/semantics.md), asserted by spec_tests/test_properties.py.
 """
 
 from __future__ import annotations
