@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -238,3 +239,24 @@ def test_a_killed_sweep_resumes_where_it_stopped(tmp_path):
     assert all(p.read_bytes() == data for p, data in done.items())  # kept, not rerun
     assert len(list(out.glob("runs/*/result.json"))) == runs
     assert not list(out.glob("runs/*/.*.tmp"))
+
+
+GRIDS = sorted((Path(__file__).parents[1] / "experiments").glob("*.toml"))
+RUN_COUNTS = {"example": 12, "mnist1d": 180, "mnist-cnn": 60, "convert-deep": 10,
+              "convert-deep-mnist1d": 5}  # the products of each grid's axes, as its comment says
+
+
+@pytest.mark.parametrize("path", GRIDS, ids=lambda path: path.stem)
+def test_every_committed_grid_parses_into_its_runs(path):
+    """Each run's configuration is parsed as `refsnn sweep` parses it (argparse and the
+    command's Config): a grid file that a change broke fails here, not hours into a sweep."""
+    runs = grid.load(path).runs()
+    assert len(runs) == RUN_COUNTS[path.stem]
+    assert len({run.key for run in runs}) == len(runs)
+
+
+def test_the_mnist1d_half_of_the_conversion_grid_has_the_full_grids_keys():
+    """Its results count for the full grid (docs/sweep.md: run part of a grid first)."""
+    root = Path(__file__).parents[1] / "experiments"
+    half = {run.key for run in grid.load(root / "convert-deep-mnist1d.toml").runs()}
+    assert half < {run.key for run in grid.load(root / "convert-deep.toml").runs()}
