@@ -9,6 +9,7 @@ from pathlib import Path
 
 from refsnn import targets
 from refsnn.cli import SUBCOMMANDS
+from refsnn.io import overwritable
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         target, entries = _setup(args)
-    except ValueError as error:
+    except (ValueError, FileExistsError) as error:
         print(f"refsnn conformance: error: {error}", file=sys.stderr)
         return 2
     outcomes = compare.run_all(target)
@@ -56,8 +57,8 @@ def _setup(args: argparse.Namespace) -> tuple:
     target = targets.load(args.target)
     path = args.expectations or builtin_expectations(args.target)
     entries = expectations.load(path) if path else ()
-    if args.out is not None and Path(args.out).exists() and not args.force:
-        raise ValueError(f"out: {args.out} exists; pass --force to overwrite it")
+    if args.out is not None:
+        overwritable([Path(args.out)], force=args.force)
     if args.out is not None and not Path(args.out).resolve().parent.is_dir():
         raise ValueError(f"out: the directory of {args.out} does not exist")
     for entry in expectations.unmatched(entries, ALL_IDS):
