@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from refsnn.cli import main
 from refsnn.sweep import grid, report, runner
 
 pytest.importorskip("dask.distributed")
@@ -125,6 +126,36 @@ def test_cells_average_over_the_seed_only():
     assert report.statistics([50.0, 75.0]) == {"mean": 62.5, "std": pytest.approx(17.67767),
                                                "n": 2}
     assert "| neuron=LIF | 62.5 +- 17.7 (2) |" in report.table(grouped)
+
+
+def test_the_report_rows_follow_the_grid_order(tmp_path, capsys):
+    """Given the grid's run keys, rows come in the grid's order (here the reverse of the key
+    order); runs the grid does not list come after them; the CLI passes a grid file's order."""
+    grid_file = tmp_path / "grid.toml"
+    grid_file.write_text('command = "train"\n[base]\ndata = "digits"\n'
+                         '[axes]\nneuron = ["Ternary", "LIF"]\nseed = [0, 1]\n')
+    runs = grid.load(grid_file).runs()
+    out = tmp_path / "sweep"
+    for i, run in enumerate(sorted(runs, key=lambda r: r.key)):
+        document = {"command": "train", "axes": run.axes,
+                    "result": {"config": {"steps": 1}, "final": {"test_accuracy": i / 10}}}
+        (out / "runs" / run.key).mkdir(parents=True)
+        (out / "runs" / run.key / runner.RESULT).write_text(json.dumps(document))
+    stray = {"command": "train", "axes": {"neuron": "PLIF", "seed": 0},
+             "result": {"config": {"steps": 1}, "final": {"test_accuracy": 0.5}}}
+    (out / "runs" / "0000000000000000").mkdir()
+    (out / "runs" / "0000000000000000" / runner.RESULT).write_text(json.dumps(stray))
+    labels = lambda order: list(dict.fromkeys(  # noqa: E731
+        label for label, _ in report.cells(report.load_results(out, order))))
+    by_key = [label for label in labels([]) if label != "neuron=PLIF"]
+    assert labels([])[0] == "neuron=PLIF" and set(by_key) == {"neuron=LIF", "neuron=Ternary"}
+    assert labels([run.key for run in runs]) == ["neuron=Ternary", "neuron=LIF", "neuron=PLIF"]
+    assert labels([run.key for run in reversed(runs)]) == \
+        ["neuron=LIF", "neuron=Ternary", "neuron=PLIF"]
+    assert main(["sweep", str(grid_file), "--report", str(out)]) == 0
+    table = (out / "report.md").read_text()
+    assert table.index("neuron=Ternary") < table.index("neuron=LIF") < table.index("neuron=PLIF")
+    capsys.readouterr()
 
 
 # --- running on dask.distributed ---------------------------------------------------------

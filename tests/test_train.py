@@ -189,6 +189,38 @@ def test_limit_threads_sets_and_restores_numba_threads():
         pass
 
 
+_OPENMP_POLICY = """
+import ctypes, os, numba
+from refsnn.training import limit_threads
+with limit_threads(2):
+    pass
+if numba.threading_layer() != "omp":
+    raise SystemExit(77)
+print(os.environ.get("OMP_WAIT_POLICY"))
+ctypes.CDLL("libgomp.so.1").omp_display_env(0)  # to stderr
+"""
+
+
+@pytest.mark.parametrize("environment, policy", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_limit_threads_starts_sleeping_openmp_workers(environment, policy):
+    """Numba's OpenMP layer, started by limit_threads, gets OMP_WAIT_POLICY=PASSIVE unless the
+    environment sets a policy; the environment is left as it was (libgomp's own report of its
+    settings, omp_display_env, is what is checked)."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OMP_WAIT_POLICY", "NUMBA_THREADING_LAYER")}
+    env |= {"OMP_WAIT_POLICY": environment} if environment else {}
+    run = subprocess.run([sys.executable, "-c", _OPENMP_POLICY], env=env, capture_output=True,
+                         text=True, timeout=120)
+    if run.returncode == 77:
+        pytest.skip("Numba's threading layer here is not OpenMP")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == [str(environment)]
+    assert f"OMP_WAIT_POLICY = '{policy}'" in run.stderr
+
+
 @pytest.mark.parametrize("load, expected", [(0.0, 2), (0.4, 2), (0.6, 1), (1.4, 1), (9.0, 1)])
 def test_auto_threads_takes_the_idle_cores(monkeypatch, load, expected):
     """2 cores: a core counts as busy once the load average rounds to it; never below 1."""

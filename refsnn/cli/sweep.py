@@ -26,7 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="submit to a running dask scheduler (tcp://HOST:PORT) instead")
     p.add_argument("--report", type=Path, default=None, metavar="DIR",
-                   help="only aggregate the results already in DIR")
+                   help="only aggregate the results already in DIR (with a grid file: its "
+                   "runs' rows first, in the grid's order)")
     p.add_argument("--dry-run", action="store_true",
                    help="list the grid's runs (key, done or to do, command line) and count "
                    "them; run nothing")
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.report is not None:
-            return _report(report, args.report)
+            return _report(report, args.report, args.grid)
         out = _check(args)
         if args.dry_run:
             return _dry_run(args.grid, out)
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     for key, message in summary.failed.items():
         print(f"FAILED {key}: {message} (see {out / 'errors' / key}.txt)", file=sys.stderr)
     if summary.skipped or summary.finished:
-        _report(report, out)
+        _report(report, out, args.grid)
     return 1 if summary.failed else 0
 
 
@@ -96,8 +97,13 @@ def _dry_run(path: Path, out: Path) -> int:
     return 0
 
 
-def _report(report, out: Path) -> int:
-    paths = report.write(out)
+def _report(report, out: Path, grid_path: Path | None) -> int:
+    """Write and print the report of ``out``, its rows in the order of the grid at
+    ``grid_path`` (if given; the others after them, in key order)."""
+    from refsnn.sweep import grid
+
+    order = [run.key for run in grid.load(grid_path).runs()] if grid_path else []
+    paths = report.write(out, order=order)
     print(paths[0].read_text(), end="")
     for path in paths:
         print(f"wrote {path}")

@@ -6,9 +6,10 @@ core (refsnn.training.threads.limit_threads). Training therefore keeps BLAS on o
 convolution splits its batch into blocks of :data:`BLOCK` images and runs each block's
 im2col, BLAS products and col2im (serial Numba kernels that release the GIL, and
 ``np.matmul``, which releases it too) as one task on a pool of ``numba.get_num_threads()``
-Python threads, which sleep when idle instead of spinning. A block's work is the same calls
-whichever thread runs it, and per-block results are combined in block order, so the results
-do not depend on the number of threads.
+Python threads, which sleep when idle instead of spinning (as Numba's OpenMP workers do when
+limit_threads starts them: spinning, they held the cores these threads want). A block's work
+is the same calls whichever thread runs it, and per-block results are combined in block order,
+so the results do not depend on the number of threads.
 """
 
 from __future__ import annotations

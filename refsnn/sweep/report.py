@@ -19,13 +19,18 @@ from refsnn.sweep.grid import bundle
 from refsnn.sweep.runner import RESULT
 
 
-def load_results(out: Path) -> list[dict]:
-    """Every finished run's result document under ``out/runs``, in key order."""
+def load_results(out: Path, order: list[str] = ()) -> list[dict]:
+    """Every finished run's result document under ``out/runs``: the runs whose keys are in
+    ``order`` (a grid's run keys, :meth:`refsnn.sweep.grid.Grid.runs`) in that order, then
+    the others in key order."""
     runs = out / "runs"
     if not runs.is_dir():
         raise ValueError(f"report: expected a sweep directory with runs/, got {out}")
+    rank = {key: i for i, key in enumerate(order)}
+    paths = sorted(runs.glob(f"*/{RESULT}"),
+                   key=lambda path: (rank.get(path.parent.name, len(rank)), path.parent.name))
     results = []
-    for path in sorted(runs.glob(f"*/{RESULT}")):
+    for path in paths:
         try:
             results.append(json.loads(path.read_text()))
         except (OSError, ValueError) as error:
@@ -77,10 +82,11 @@ def table(grouped: dict[tuple, list[float]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(out: Path, *, plot: bool = True) -> list[Path]:
+def write(out: Path, *, plot: bool = True, order: list[str] = ()) -> list[Path]:
     """Write ``out/report.md``, ``out/report.json`` and, with matplotlib and ``plot``,
-    ``out/accuracy.png``; returns the paths written (replacing earlier reports)."""
-    grouped = cells(load_results(out))
+    ``out/accuracy.png``; returns the paths written (replacing earlier reports). The rows
+    follow the runs' order (:func:`load_results`)."""
+    grouped = cells(load_results(out, order))
     if not grouped:
         raise ValueError(f"report: no finished run under {out / 'runs'}")
     markdown = table(grouped)
