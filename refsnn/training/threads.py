@@ -78,7 +78,11 @@ def _sleeping_openmp_workers() -> Iterator[None]:
     epoch on two threads ran 1.42x faster than on one with spinning workers and 1.59x with
     sleeping ones, the one-thread epoch unchanged (tools/bench_train.py --model cnn
     --threads 1 2, an idle 2-core machine). libgomp reads the variable once, when it loads:
-    a layer already started keeps its policy.
+    a layer already started keeps its policy, and so does a libgomp that another library loaded
+    first (set ``OMP_WAIT_POLICY`` in the environment then). Numba's layer loads the system's
+    libgomp; torch, imported after it started, shares that copy and so its policy (its
+    two-thread CNN epoch was slower with sleeping workers in tools/bench_train.py), while
+    imported before, it keeps its own.
     """
     import os
 
