@@ -158,6 +158,13 @@ def test_the_report_rows_follow_the_grid_order(tmp_path, capsys):
     capsys.readouterr()
 
 
+@pytest.mark.parametrize("rows", [1, 10, 12, 20])
+def test_every_plotted_row_has_its_own_colour(rows):
+    pytest.importorskip("matplotlib")
+    colours = [colour for colour, _ in report.styles(rows)]
+    assert len(set(colours)) == rows
+
+
 # --- running on dask.distributed ---------------------------------------------------------
 
 def test_a_grid_runs_on_a_local_cluster_and_a_rerun_skips_it(tmp_path):

@@ -111,19 +111,29 @@ def _plot(path: Path, grouped: dict[tuple, list[float]]) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    labels = list(dict.fromkeys(label for label, _ in grouped))
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for label in dict.fromkeys(label for label, _ in grouped):
+    for label, (colour, marker) in zip(labels, styles(len(labels)), strict=True):
         steps = sorted(t for lab, t in grouped if lab == label)
         stats = [statistics(grouped[(label, t)]) for t in steps]
         ax.errorbar(steps, [s["mean"] for s in stats], yerr=[s["std"] for s in stats],
-                    marker="o", capsize=3, label=label or "all")
+                    marker=marker, capsize=3, label=label or "all", color=colour)
     ax.set_xscale("log", base=2)
     steps = sorted({t for _, t in grouped})
     ax.set_xticks(steps, [str(t) for t in steps])
     ax.set_xlabel("T (time steps)")
     ax.set_ylabel("test accuracy (%)")
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=120), force=True)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))  # beside the axes
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=120, bbox_inches="tight"),
+                 force=True)
     plt.close(fig)
     return [path]
+
+
+def styles(n: int) -> list[tuple]:
+    """A (colour, marker) per plotted row: matplotlib's tab10 colours up to 10 rows, tab20's up
+    to 20 (so that no two rows share a colour), then repeating; markers cycle over 7."""
+    from matplotlib import colormaps
+
+    colours = colormaps["tab10" if n <= 10 else "tab20"].colors
+    return [(colours[i % len(colours)], "osD^v<>"[i % 7]) for i in range(n)]
