@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 from refsnn.io import atomic_write
@@ -19,7 +20,7 @@ from refsnn.sweep.grid import bundle
 from refsnn.sweep.runner import RESULT
 
 
-def load_results(out: Path, order: list[str] = ()) -> list[dict]:
+def load_results(out: Path, order: Sequence[str] = ()) -> list[dict]:
     """Every finished run's result document under ``out/runs``: the runs whose keys are in
     ``order`` (a grid's run keys, :meth:`refsnn.sweep.grid.Grid.runs`) in that order, then
     the others in key order."""
@@ -82,7 +83,7 @@ def table(grouped: dict[tuple, list[float]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(out: Path, *, plot: bool = True, order: list[str] = ()) -> list[Path]:
+def write(out: Path, *, plot: bool = True, order: Sequence[str] = ()) -> list[Path]:
     """Write ``out/report.md``, ``out/report.json`` and, with matplotlib and ``plot``,
     ``out/accuracy.png``; returns the paths written (replacing earlier reports). The rows
     follow the runs' order (:func:`load_results`)."""

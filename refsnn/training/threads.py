@@ -75,8 +75,8 @@ def _sleeping_openmp_workers() -> Iterator[None]:
     (``OMP_WAIT_POLICY``, ``GOMP_SPINCOUNT``: the GCC libgomp manual). After each of
     BatchNorm's, pooling's and the neurons' parallel kernels, the spinning worker then holds
     the core that a convolution's block thread (refsnn/nn/blocks.py) wants. A CNN training
-    epoch on two threads ran 1.42x faster than on one with spinning workers and 1.59x with
-    sleeping ones, the one-thread epoch unchanged (tools/bench_train.py --model cnn
+    epoch on two threads ran 1.41-1.42x faster than on one with spinning workers and 1.59-1.64x
+    with sleeping ones, the one-thread epoch unchanged (tools/bench_train.py --model cnn
     --threads 1 2, an idle 2-core machine). libgomp reads the variable once, when it loads:
     a layer already started keeps its policy, and so does a libgomp that another library loaded
     first (set ``OMP_WAIT_POLICY`` in the environment then). Numba's layer loads the system's
