@@ -260,7 +260,7 @@ NETS = {  # name: (builder, input shape, size)
 }
 
 
-ROUNDING = {"float64": 1e-9, "float32": 1e-4}  # dtype: margin to a level boundary, rtol
+ROUNDING = {"float64": 1e-9, "float32": 1e-4}  # dtype: how far rounding can move a q z
 
 
 @given(st.integers(1, 10), st.sampled_from(list(NETS)), st.booleans(),
